@@ -83,3 +83,130 @@ def parse(files: tuple[str, ...], fmt: str) -> None:
         click.echo(f"Error: {failure}", err=True)
     if failures:
         sys.exit(1)
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def index_dir_option(f):
+    return click.option(
+        "--index-dir", metavar="DIR", default=None,
+        help="Index folder (default: $SEARCHKIT_INDEX_DIR, else index/).")(f)
+
+
+def filter_options(f):
+    """The filters and ordering shared by `search` and `export`."""
+    options = [
+        click.option("--district", "-d", multiple=True, metavar="NAME",
+                     help="Only this district (西湖 or 西湖区; 市本级 for city-level). Repeat to allow several."),
+        click.option("--section", "-s", multiple=True, metavar="NAME", help="Only this section (监督纵横, 信息摘登, …)."),
+        click.option("--year", type=int, metavar="YYYY", help="Only issues of this year."),
+        click.option("--issue", "issues", multiple=True, type=int, metavar="N",
+                     help="Only this issue: number within the year (9) or running number (697)."),
+        click.option("--since", metavar="DATE", help="Issues on or after DATE (2024, 2024-06 or 2024-06-28)."),
+        click.option("--until", metavar="DATE", help="Issues on or before DATE."),
+        click.option("--author", "authors", multiple=True, metavar="NAME", help="Only pieces by this author (李寄)."),
+        click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+                     help="Best match first, or newest first."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _filters(district, section, year, issues, since, until, authors):
+    from .query import Filters
+
+    return Filters(districts=district, sections=section, year=year, issues=issues, since=since, until=until,
+                   authors=authors)
+
+
+def _snapshot(index_dir: str | None):
+    from .index import require_snapshot, resolve_index_dir
+
+    root, is_default = resolve_index_dir(index_dir)
+    return require_snapshot(root, is_default, announce=lambda msg: click.echo(msg, err=True))
+
+
+# --------------------------------------------------------------------------- index
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@index_dir_option
+@click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
+def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool) -> None:
+    """Build or update the index from issue files or folders (default: seeds/).
+
+    New files are added, changed files replace their records, files gone from an
+    indexed folder lose theirs, unchanged files cost nothing. Exit status 1 when a
+    file was skipped (the report says which and why).
+
+    \b
+    Examples:
+      searchkit index                      # the bundled seeds/
+      searchkit index ~/人大信息/ --index-dir ~/.searchkit
+      searchkit index seeds/ --rebuild
+    """
+    from . import render
+    from .index import DEFAULT_CORPUS, resolve_index_dir, update_index
+
+    root, _ = resolve_index_dir(index_dir)
+    if not paths:
+        from pathlib import Path
+
+        if not Path(DEFAULT_CORPUS).is_dir():
+            raise CliError(SearchkitError(f"no {DEFAULT_CORPUS}/ folder here; name the issue files: searchkit index PATH..."))
+        paths = (DEFAULT_CORPUS,)
+    with render.progress("Indexing") as advance:
+        report = update_index(paths, root, rebuild=rebuild, progress=advance)
+    render.index_report(report)
+    if report.skipped:
+        sys.exit(1)
+
+
+# --------------------------------------------------------------------------- search
+
+
+@main.command()
+@click.argument("query")
+@filter_options
+@click.option("--limit", "-n", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many hits to show; 0 for all.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--facets", is_flag=True, help="Also count the hits per district, year and section.")
+@index_dir_option
+def search(query: str, district, section, year, issues, since, until, authors, sort, limit, fmt, facets,
+           index_dir) -> None:
+    """Search the index: every record containing the query, best first, matches highlighted.
+
+    \b
+    Query syntax:
+      西湖龙井              records containing exactly this text (spaces, case and
+                            fullwidth/halfwidth ignored)
+      代表 联络站           both terms (anywhere in the record)
+      西湖 OR 滨江          either term;  NOT 西湖  or  -西湖  excludes
+      (西湖 OR 滨江) 代表   parentheses group
+      "数字 贸易"           a quoted phrase; its spaces are ignored
+      title:龙井  author:李寄  district:西湖  section:监督纵横
+
+    \b
+    Examples:
+      searchkit search 西湖龙井
+      searchkit search 代表联络站 --district 余杭 --since 2024
+      searchkit search "title:监督" --sort date --limit 0 --format json
+    """
+    from . import render
+    from .query import search as run_search
+
+    filters = _filters(district, section, year, issues, since, until, authors)
+    snapshot = _snapshot(index_dir)
+    result = run_search(snapshot, query, filters, sort=sort, limit=limit or None, facets=facets)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        from .export import write_csv
+
+        write_csv(result, sys.stdout)
+    else:
+        render.search_result(result, filtered=filters.any())

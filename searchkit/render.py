@@ -58,3 +58,125 @@ def issues_table(issues, console: Console | None = None) -> None:
             t.add_row(r.id, r.kind, r.section, r.district, Text(r.title or r.body[:30] + "…"), Text(byline),
                       str(len(r.body)))
         console.print(t)
+
+
+# --------------------------------------------------------------------------- progress and reports
+
+
+class _Progress:
+    """A progress bar on stderr while files are read; silent when stderr is not a terminal."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        console = make_console(stderr=True)
+        if is_fancy(console):
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("{task.description}"), console=console, transient=True)
+            self.bar.start()
+        return self.advance
+
+    def advance(self, name: str, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if self.task is None:
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, completed=done, description=name)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+def progress(label: str) -> _Progress:
+    return _Progress(label)
+
+
+def index_report(report, console: Console | None = None) -> None:
+    """What an index update did: a line per file that changed or was skipped, then totals."""
+    console = console or make_console()
+    notable = [f for f in report.files if f.status != "unchanged" or f.warnings]
+    if notable:
+        t = table(console, "file", "status", "records", "note", fold=("file", "note"))
+        for f in notable:
+            note = f.reason or "; ".join(f.warnings)
+            style = "red" if f.status == "skipped" else ("yellow" if f.warnings else "")
+            t.add_row(Text(f.source), Text(f.status, style=style), str(f.records) if f.records else "", Text(note))
+        console.print(t)
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "removed", "unchanged", "skipped")
+                       if report.count(s))
+    what = "rebuilt" if report.rebuilt else "updated"
+    console.print(Text(f"{report.index_dir}/ {what}: {counts or 'no files'}; "
+                       f"{report.total_issues} issues, {report.total_records} records in the index "
+                       f"({report.seconds:.2f} s)."))
+
+
+# --------------------------------------------------------------------------- search results
+
+HIGHLIGHT = "bold black on yellow"
+
+
+def highlighted(text: str, spans, base: str = "") -> Text:
+    t = Text(text, style=base)
+    for s, e in spans:
+        t.stylize(HIGHLIGHT, s, e)
+    return t
+
+
+def byline(hit) -> str:
+    return " ".join(filter(None, [hit.org, *hit.authors]))
+
+
+def hit_meta(hit) -> str:
+    parts = [hit.date, f"第{hit.issue}期(总第{hit.issue_total}期)", hit.section, hit.district, byline(hit), hit.id]
+    return " · ".join(p for p in parts if p)
+
+
+def search_result(result, filtered: bool = False, console: Console | None = None) -> None:
+    console = console or make_console()
+    fancy = is_fancy(console)
+    if not result.hits:
+        tips = "fewer terms, a shorter phrase" + (", or fewer filters" if filtered else "")
+        console.print(Text(f"No hits for {result.query}. Try {tips}."))
+        if result.facets is not None:
+            facets(result.facets, console)
+        return
+    for rank, hit in enumerate(result.hits, start=1):
+        title = hit.title or "(信息摘登)"
+        line = Text(f"{rank:>3}. ", style="bold" if fancy else "")
+        line.append_text(highlighted(title, hit.title_highlights if hit.title else [], "bold" if fancy else ""))
+        console.print(line)
+        console.print(Text("     " + hit_meta(hit), style="dim" if fancy else ""))
+        for snip in hit.snippets:
+            t = Text("     " + ("…" if snip.start else ""))
+            t.append_text(highlighted(snip.text, snip.highlights))
+            t.append("" if snip.at_end else "…")
+            console.print(t)
+        console.print()
+    shown = len(result.hits)
+    more = f", showing {shown}" if shown < result.total else ""
+    console.print(Text(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}{more}."))
+    if result.facets is not None:
+        facets(result.facets, console)
+
+
+def bars(console: Console, title: str, counts, width: int = 30) -> None:
+    """A table of counts with a bar for each, scaled to the largest."""
+    t = table(console, title, "n", "", fold=(title,))
+    top = max((n for _, n in counts), default=0) or 1
+    for name, n in counts:
+        t.add_row(Text(str(name)), str(n), Text("█" * max(1, round(n * width / top)), style="cyan"))
+    console.print(t)
+
+
+def facets(counts: dict, console: Console | None = None) -> None:
+    console = console or make_console()
+    for name in ("district", "year", "section"):
+        if counts.get(name):
+            bars(console, name, counts[name])

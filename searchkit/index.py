@@ -1,0 +1,633 @@
+"""Stage 3, index: records -> a Whoosh index on disk, updated incrementally and atomically.
+
+Layout of an index folder (default `index/`):
+
+    CURRENT            the name of the live generation, replaced atomically
+    LOCK               held (fcntl) by the one process updating the index
+    userdict.txt       optional: the user's own words for segmentation
+    gen-000007/        one complete generation:
+        MAIN_*.toc, *.seg   the Whoosh index (records, jieba word fields for BM25F)
+        store.pickle        the exact-text store: each document's search key, by docnum
+        manifest.json       format version, the indexed files with their fingerprints
+
+An update builds the next generation beside the live one (hard links to the Whoosh
+segment files, which Whoosh never rewrites), commits it, writes its store and manifest,
+syncs, and only then points CURRENT at it. Killing an update at any moment therefore
+leaves CURRENT on a complete generation, old or new; the next update clears the debris.
+Readers resolve CURRENT once and read one generation, so a search during an update sees
+the old contents or the new, never a mix. The previous generation is kept until the
+update after next, for searches that started before the switch.
+
+Files are fingerprinted by size and mtime, then by SHA-1, so an unchanged archive costs
+a `stat` per file; a run where nothing changed touches nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import __version__
+from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, SearchkitError, UsageError
+from .normalize import search_key
+from .parser import Issue, Record, parse_file
+
+FORMAT_VERSION = 1
+DEFAULT_INDEX_DIR = "index"
+DEFAULT_CORPUS = "seeds"
+ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
+USER_DICT = "userdict.txt"
+ISSUE_SUFFIXES = (".txt", ".md")
+TITLE_BOOST = 3.0
+_WHOOSH_NAME = "MAIN"
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def resolve_index_dir(option: str | None = None) -> tuple[Path, bool]:
+    """The index folder from `--index-dir`, else $SEARCHKIT_INDEX_DIR, else `index/`;
+    and whether it is the default one."""
+    if option:
+        return Path(option), False
+    env = os.environ.get(ENV_INDEX_DIR)
+    if env:
+        return Path(env), False
+    return Path(DEFAULT_INDEX_DIR), True
+
+
+def display_path(path: Path) -> str:
+    """A path as users see it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def make_schema():
+    from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+    from .analysis import ChineseAnalyzer
+
+    words = ChineseAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        path=ID(stored=True),  # the issue file, resolved: the key for incremental updates
+        source=STORED,
+        publication=STORED,
+        issue=NUMERIC(int, stored=True),
+        issue_total=NUMERIC(int, stored=True, sortable=True),
+        date=DATETIME(stored=True, sortable=True),
+        seq=NUMERIC(int, stored=True),
+        kind=ID(stored=True),
+        section=ID(stored=True),
+        district=ID(stored=True),
+        title=STORED,
+        toc_title=STORED,
+        org=STORED,
+        authors=KEYWORD(stored=True, commas=True),
+        title_words=TEXT(analyzer=words, phrase=False, field_boost=TITLE_BOOST),
+        body_words=TEXT(analyzer=words, phrase=False),
+        body=STORED,
+    )
+
+
+def _whoosh_doc(record: Record, path: str) -> dict:
+    return {
+        "id": record.id,
+        "path": path,
+        "source": record.source,
+        "publication": record.publication,
+        "issue": record.issue,
+        "issue_total": record.issue_total,
+        "date": dt.datetime.fromisoformat(record.date),
+        "seq": record.seq,
+        "kind": record.kind,
+        "section": record.section,
+        "district": record.district,
+        "title": record.title,
+        "toc_title": record.toc_title,
+        "org": record.org,
+        "authors": ",".join(record.authors),
+        "title_words": f"{record.title}\n{record.toc_title}",
+        "body_words": record.body,
+        "body": record.body,
+    }
+
+
+# --------------------------------------------------------------------------- the exact-text store
+
+
+@dataclass
+class StoreRow:
+    """What matching, filtering by facet and sorting by date need of one document."""
+
+    id: str
+    title_key: str  # search_key(title) + "\x1f" + search_key(toc_title)
+    body_key: str
+    district: str
+    section: str
+    date: str
+    authors: tuple[str, ...]
+
+    @classmethod
+    def of(cls, record: Record) -> "StoreRow":
+        return cls(record.id, search_key(record.title) + "\x1f" + search_key(record.toc_title),
+                   search_key(record.body), record.district, record.section, record.date,
+                   tuple(search_key(a) for a in record.authors))
+
+
+class TextStore:
+    """Search keys of every document, in Whoosh docnum order, for grep-exact matching.
+
+    Titles and bodies are each one string with documents separated by NUL, so one
+    `str.find` pass over the whole archive finds every document that contains a key.
+    """
+
+    def __init__(self, rows: list[StoreRow | None]):
+        self.rows = rows
+        self.live = [i for i, r in enumerate(rows) if r is not None]
+        self._blobs: dict[str, tuple[str, list[int]]] = {}
+
+    def _blob(self, field: str) -> tuple[str, list[int]]:
+        blob = self._blobs.get(field)
+        if blob is None:
+            texts = [(getattr(r, field) if r is not None else "") for r in self.rows]
+            starts, pos = [], 0
+            for t in texts:
+                starts.append(pos)
+                pos += len(t) + 1
+            blob = ("\x00".join(texts), starts)
+            self._blobs[field] = blob
+        return blob
+
+    def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
+        """Docnums whose `field` ("title_key" or "body_key") contains `key`."""
+        text, starts = self._blob(field)
+        n = len(starts)
+        if within is not None:
+            found = set()
+            for d in within:
+                end = starts[d + 1] - 1 if d + 1 < n else len(text)
+                if text.find(key, starts[d], end) >= 0:
+                    found.add(d)
+            return found
+        from bisect import bisect_right
+
+        found = set()
+        i = text.find(key)
+        while i >= 0:
+            d = bisect_right(starts, i) - 1
+            found.add(d)
+            if d + 1 >= n:
+                break
+            i = text.find(key, starts[d + 1])
+        return found
+
+    def count(self, key: str, field: str, docnum: int) -> int:
+        text, starts = self._blob(field)
+        end = starts[docnum + 1] - 1 if docnum + 1 < len(starts) else len(text)
+        return text.count(key, starts[docnum], end)
+
+    def dump(self, path: Path) -> None:
+        rows = [None if r is None else (r.id, r.title_key, r.body_key, r.district, r.section, r.date, r.authors)
+                for r in self.rows]
+        _write_atomic(path, pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @classmethod
+    def load(cls, path: Path) -> "TextStore":
+        rows = pickle.loads(path.read_bytes())
+        return cls([None if r is None else StoreRow(*r) for r in rows])
+
+
+# --------------------------------------------------------------------------- snapshots (read side)
+
+
+@dataclass
+class Snapshot:
+    """One generation of the index, open for reading."""
+
+    root: Path
+    gen_dir: Path
+    manifest: dict
+    ix: object  # whoosh.index.FileIndex
+    _store: TextStore | None = None
+
+    @property
+    def store(self) -> TextStore:
+        if self._store is None:
+            self._store = TextStore.load(self.gen_dir / "store.pickle")
+        return self._store
+
+    def searcher(self):
+        from whoosh.scoring import BM25F
+
+        return self.ix.searcher(weighting=BM25F())
+
+    @property
+    def updated(self) -> str:
+        return self.manifest.get("updated", "")
+
+
+def _read_current(root: Path) -> str | None:
+    try:
+        return (root / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise UsageError(f"index folder {root} is a file; give a folder with --index-dir") from None
+
+
+def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
+    """Open the live generation of the index in `root`."""
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"index folder {root} is a file, not a folder; give a folder with --index-dir")
+    for attempt in range(3):
+        name = _read_current(root)
+        if name is None:
+            if root.is_dir() and any(p.name not in ("LOCK", USER_DICT) for p in root.iterdir()):
+                raise IndexVersionError(
+                    f"{root} is not a searchkit index (no CURRENT file); "
+                    f"rebuild it with `searchkit index --rebuild --index-dir {root}` into an empty folder")
+            raise IndexMissingError(f"no index at {root}/; run `{hint or f'searchkit index seeds/ --index-dir {root}'}`")
+        gen_dir = root / name
+        try:
+            manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            time.sleep(0.05 * (attempt + 1))  # CURRENT moved on while we read; look again
+            continue
+        except (ValueError, OSError) as exc:
+            raise IndexVersionError(f"{gen_dir}/manifest.json is damaged ({exc}); rebuild with `searchkit index --rebuild`") from None
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexVersionError(
+                f"the index at {root}/ was written by searchkit {manifest.get('searchkit', '?')} in a format this "
+                f"version ({__version__}) cannot read; rebuild it: `searchkit index --rebuild --index-dir {root}`")
+        try:
+            from whoosh import index as windex
+
+            ix = windex.open_dir(str(gen_dir), indexname=_WHOOSH_NAME)
+        except FileNotFoundError:
+            time.sleep(0.05 * (attempt + 1))
+            continue
+        except Exception as exc:  # Whoosh raises assorted errors for unreadable TOCs
+            raise IndexVersionError(f"cannot open the index at {gen_dir} ({type(exc).__name__}: {exc}); "
+                                    f"rebuild it with `searchkit index --rebuild`") from None
+        return Snapshot(root, gen_dir, manifest, ix)
+    raise IndexVersionError(f"the index at {root}/ keeps changing under us; try again")
+
+
+# --------------------------------------------------------------------------- updating (write side)
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    status: str  # added, updated, removed, unchanged, skipped
+    records: int = 0
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class UpdateReport:
+    index_dir: str
+    files: list[FileOutcome] = field(default_factory=list)
+    rebuilt: bool = False
+    generation: str = ""
+    seconds: float = 0.0
+    total_records: int = 0
+    total_issues: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    def records(self, status: str) -> int:
+        return sum(f.records for f in self.files if f.status == status)
+
+    @property
+    def skipped(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "skipped"]
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[FileOutcome]]:
+    """Issue files under `paths` -> (files, folders scanned, outcomes for paths that don't exist)."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    missing: list[FileOutcome] = []
+    for p in paths:
+        if p.is_dir():
+            folders.append(p.resolve())
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in ISSUE_SUFFIXES and not any(
+                        part.startswith(".") for part in f.relative_to(p).parts):
+                    files.append(f)
+        elif p.exists():
+            files.append(p)
+        else:
+            missing.append(FileOutcome(str(p), "skipped", reason="no such file or folder"))
+    seen, unique = set(), []
+    for f in files:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique, folders, missing
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+@contextlib.contextmanager
+def writer_lock(root: Path):
+    """Hold the index's write lock; `IndexLockedError` if another process has it.
+
+    An fcntl lock dies with its process, so a killed update never leaves a stale lock.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX
+            pass
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise IndexLockedError(
+                f"{root}/ is being updated by another `searchkit index` (pid {holder}); "
+                f"wait for it to finish and run this again") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _sha1(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+class _Plan:
+    """What an update will do, worked out before anything is written."""
+
+    def __init__(self):
+        self.parsed: dict[str, tuple[Issue, dict]] = {}  # path -> (issue, manifest entry)
+        self.drop: set[str] = set()  # paths whose old records go
+        self.manifest: dict[str, dict] = {}  # the new manifest's files
+        self.touched = False  # anything to write at all
+
+
+def update_index(
+    paths: Iterable[str | Path],
+    root: Path,
+    rebuild: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> UpdateReport:
+    """Bring the index in `root` up to date with the issue files under `paths`."""
+    started = time.perf_counter()
+    report = UpdateReport(index_dir=str(root))
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"index folder {root} is a file, not a folder; give a folder with --index-dir")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the index folder {root}: {exc.strerror}") from None
+    if not os.access(root, os.W_OK):
+        raise UsageError(f"cannot write to the index folder {root}; give a writable one with --index-dir")
+
+    with writer_lock(root):
+        old = None
+        if not rebuild:
+            try:
+                old = open_snapshot(root)
+            except IndexMissingError:
+                old = None
+        userdicts = [root / USER_DICT] if (root / USER_DICT).is_file() else []
+        from .analysis import dictionaries_digest, use_dictionaries
+
+        use_dictionaries(userdicts)
+        digest = dictionaries_digest(userdicts)
+        if old is not None and old.manifest.get("dictionaries") != digest:
+            old = None  # segmentation changed: every record must be analysed again
+            report.rebuilt = True
+        report.rebuilt = report.rebuilt or rebuild or old is None
+
+        files, folders, missing = collect_files(Path(p) for p in paths)
+        report.files.extend(missing)
+        old_files: dict[str, dict] = dict(old.manifest["files"]) if old else {}
+        plan = _plan(files, folders, old_files, report, progress)
+
+        if old is not None and not plan.touched:
+            report.generation = old.gen_dir.name
+            _summarise(report, plan.manifest)
+            report.seconds = time.perf_counter() - started
+            return report
+        report.generation = _write_generation(root, old, plan, digest)
+        _summarise(report, plan.manifest)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _summarise(report: UpdateReport, files: dict) -> None:
+    report.total_issues = len(files)
+    report.total_records = sum(len(e["ids"]) for e in files.values())
+
+
+def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
+          progress) -> _Plan:
+    plan = _Plan()
+    plan.manifest = dict(old_files)
+    current = {str(f.resolve()) for f in files}
+    # Files that disappeared from a folder indexed in this run lose their records.
+    for key, entry in old_files.items():
+        if key not in current and any(Path(key).is_relative_to(folder) for folder in folders) or (
+                key not in current and not Path(key).exists()):
+            plan.drop.add(key)
+            del plan.manifest[key]
+            plan.touched = True
+            report.files.append(FileOutcome(entry["source"], "removed", len(entry["ids"])))
+    owners = {e["issue_total"]: k for k, e in plan.manifest.items()}
+    for n, f in enumerate(files, start=1):
+        key = str(f.resolve())
+        source = display_path(f)
+        if progress:
+            progress(source, n, len(files))
+        entry = old_files.get(key)
+        try:
+            size, mtime = _fingerprint(f)
+            if entry and (entry["size"], entry["mtime_ns"]) == (size, mtime):
+                report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
+                continue
+            data = f.read_bytes()
+        except OSError as exc:
+            report.files.append(FileOutcome(source, "skipped", reason=f"cannot read: {exc.strerror or exc}"))
+            continue
+        digest = _sha1(data)
+        if entry and entry["sha1"] == digest:
+            plan.manifest[key] = dict(entry, size=size, mtime_ns=mtime, source=source)
+            plan.touched = True  # only the fingerprint moved; records stay
+            report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
+            continue
+        try:
+            from .parser import decode, parse_text
+
+            issue = parse_text(decode(data, source), source)
+        except ParseError as exc:
+            report.files.append(FileOutcome(source, "skipped", reason=exc.reason))
+            if entry:  # it was good before; keep what we had rather than lose it
+                report.files[-1].reason += " (its earlier version stays indexed)"
+            continue
+        owner = owners.get(issue.issue_total)
+        if owner is not None and owner != key:
+            report.files.append(FileOutcome(
+                source, "skipped",
+                reason=f"duplicate: issue 总第{issue.issue_total}期 is already indexed from {plan.manifest[owner]['source']}"))
+            continue
+        if not issue.records:
+            report.files.append(FileOutcome(source, "skipped", reason="no articles found", warnings=issue.warnings))
+            continue
+        owners[issue.issue_total] = key
+        if entry:
+            plan.drop.add(key)
+        new_entry = {"source": source, "size": size, "mtime_ns": mtime, "sha1": digest,
+                     "issue": issue.issue, "issue_total": issue.issue_total, "date": issue.date,
+                     "ids": [r.id for r in issue.records], "warnings": list(issue.warnings)}
+        plan.manifest[key] = new_entry
+        plan.parsed[key] = (issue, new_entry)
+        plan.touched = True
+        report.files.append(FileOutcome(source, "updated" if entry else "added", len(issue.records),
+                                        warnings=issue.warnings))
+    return plan
+
+
+def _next_generation(root: Path) -> Path:
+    numbers = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
+    return root / f"gen-{max(numbers, default=0) + 1:06d}"
+
+
+def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str) -> str:
+    from whoosh import index as windex
+
+    live = _read_current(root)
+    # Debris of an interrupted update: generations newer than the live one.
+    for p in root.glob("gen-*"):
+        if live is None or p.name > live:
+            shutil.rmtree(p, ignore_errors=True)
+    gen = _next_generation(root)
+    gen.mkdir()
+    if old is not None:
+        for f in old.gen_dir.iterdir():
+            if f.name in ("store.pickle", "manifest.json") or f.suffix == ".tmp" or "LOCK" in f.name:
+                continue
+            try:
+                os.link(f, gen / f.name)
+            except OSError:
+                shutil.copy2(f, gen / f.name)
+        ix = windex.open_dir(str(gen), indexname=_WHOOSH_NAME)
+    else:
+        ix = windex.create_in(str(gen), make_schema(), indexname=_WHOOSH_NAME)
+
+    writer = ix.writer(limitmb=256)
+    try:
+        for key in plan.drop:
+            writer.delete_by_term("path", key)
+        for key, (issue, _) in plan.parsed.items():
+            for record in issue.records:
+                writer.add_document(**_whoosh_doc(record, key))
+        writer.commit(optimize=old is None)
+    except BaseException:
+        writer.cancel()
+        raise
+
+    # The exact-text store, in the docnum order of the committed index.
+    old_rows = {r.id: r for r in old.store.rows if r is not None} if old is not None else {}
+    new_rows = {r.id: StoreRow.of(r) for issue, _ in plan.parsed.values() for r in issue.records}
+    with ix.reader() as reader:
+        ids = reader.column_reader("id")
+        rows: list[StoreRow | None] = []
+        for docnum in range(reader.doc_count_all()):
+            if reader.is_deleted(docnum):
+                rows.append(None)
+                continue
+            rid = ids[docnum]
+            rows.append(new_rows.get(rid) or old_rows[rid])
+    TextStore(rows).dump(gen / "store.pickle")
+    manifest = {
+        "format": FORMAT_VERSION,
+        "searchkit": __version__,
+        "updated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "dictionaries": digest,
+        "files": plan.manifest,
+    }
+    _write_atomic(gen / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    for f in gen.iterdir():
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(gen)
+    # The switch: one atomic rename.
+    _write_atomic(root / "CURRENT", (gen.name + "\n").encode())
+    _fsync_dir(root)
+    # Keep the generation just replaced for searches still reading it; drop older ones.
+    for p in root.glob("gen-*"):
+        if p.name not in (gen.name, live):
+            shutil.rmtree(p, ignore_errors=True)
+    return gen.name
+
+
+def require_snapshot(root: Path, is_default: bool, corpus: str = DEFAULT_CORPUS,
+                     announce: Callable[[str], None] | None = None) -> Snapshot:
+    """Open the index; the default index is first built from `seeds/` if there is none yet."""
+    try:
+        return open_snapshot(root)
+    except IndexMissingError:
+        if not is_default or not Path(corpus).is_dir():
+            raise IndexMissingError(
+                f"no index at {root}/; build it first: `searchkit index PATH"
+                + ("" if is_default else f" --index-dir {root}") + "`") from None
+    if announce:
+        announce(f"No index yet: building {root}/ from {corpus}/ first.")
+    report = update_index([corpus], root)
+    if announce:
+        for f in report.skipped:
+            announce(f"skipped {f.source}: {f.reason}")
+    return open_snapshot(root)
+
+
+__all__ = [
+    "FORMAT_VERSION", "Snapshot", "TextStore", "UpdateReport", "FileOutcome", "open_snapshot", "require_snapshot",
+    "update_index", "resolve_index_dir", "SearchkitError",
+]
