@@ -7,13 +7,20 @@ the briefs (a paragraph and a byline each), and a footer (送:, 本期责任编�
 
 Everything is derived from that structure, never from the sample files' contents:
 
-* Text is decoded (UTF-8 with or without BOM, else GB18030), line ends unified, markdown
-  marks (`#`, `**`, `---`) dropped and fullwidth ASCII folded to halfwidth.
-* Each table-of-contents title is located as a heading by fuzzy comparison, so a heading
-  worded a little differently, wrapped with a stray space or split over two lines is
-  still found, and becomes one title.
-* A paragraph that does not end a sentence was cut by a page break and is joined to the
-  next one.
+* Text is decoded (UTF-8 with or without BOM, else GB18030; a multi-byte character cut off
+  at the very end is dropped), line ends unified, markdown marks (`#`, `**`, `---`) dropped
+  and fullwidth ASCII folded to halfwidth. Blank lines carry no meaning: converters add and
+  drop them freely.
+* The table of contents runs from 目 录 (or its first section entry) to the 信息摘登 entry;
+  without one, to the blank line before the first article's heading.
+* Each table-of-contents title is placed on a heading by fuzzy comparison, for all titles at
+  once and in order (the placement with the best total score wins), so a heading worded a
+  little differently, wrapped with a stray space or split over two or three lines is still
+  found and becomes one title, and a missing heading cannot shift the others.
+* An article's body runs from its heading to its byline; after the last article, each
+  paragraph group ending in a byline is a brief.
+* A line that does not end a sentence was cut by a page break (or a hard wrap) and is joined
+  to the next one; the remaining lines are the body's paragraphs.
 
 `parse_file` raises `ParseError` (naming the file, and the line where it can) for a file
 that is not an issue; a truncated issue yields the records it holds, with warnings that
@@ -50,26 +57,37 @@ _CITY_RE = re.compile(r"^(杭州)?市(?![区县])")
 _ISSUE_RE = re.compile(r"第\s*(\d+)\s*期\s*[(（]\s*总\s*第\s*(\d+)\s*期\s*[)）]")
 _DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _TOC_RE = re.compile(r"^目\s*录$")
-_FOOTER_RE = re.compile(r"^(送|抄送|报送|分送|本期责任编辑|责任编辑|电话|联系电话)\s*[:：]?")
+# Other header lines: the edition `(普 刊)` and the compiler `杭州市人大常委会研究室编`.
+_HEADER_LINE_RE = re.compile(r"^(\([^()]{1,10}\)|\S{2,20}编)$")
+# Footer lines say what they are before a colon: `送:`, `本期责任编辑:`, `电话:`.
+_FOOTER_RE = re.compile(r"^(送|抄送|报送|分送|本期责任编辑|责任编辑|电话|联系电话)\s*[:：]")
 _EDITOR_RE = re.compile(r"本期责任编辑\s*[:：]\s*(\S+)")
 _RULE_RE = re.compile(r"^\s*([-*_=]\s*){3,}$")
 _HEADING_MARK_RE = re.compile(r"^\s{0,3}#{1,6}\s*")
 _BYLINE_RE = re.compile(r"^\(([^()]{1,80})\)$")
-_BRIEF_COUNT_RE = re.compile(r"(\d+)\s*则")
-# A TOC entry: "- 要闻速递** title", "要闻速递** title", "【要闻速递】title".
+_BRIEF_COUNT_RE = re.compile(r"([0-9]+|[一二两三四五六七八九十]+)\s*则")
+_CHINESE_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+# A TOC entry: "- 要闻速递** title", "- **要闻速递** title", "【要闻速递】title".
 _TOC_ENTRY_RE = re.compile(
     r"^[-*•·]?\s*(?:\*\*)?\s*[【\[]?(?P<section>[\u4e00-\u9fff]{2,8}?)(?:\*\*|[】\]])\s*(?P<rest>.*)$"
 )
 KNOWN_SECTIONS = ("要闻速递", "助力攻坚", "监督纵横", "代表工作", "情况交流", BRIEF_SECTION)
+# Without marks only a known section name opens an entry: "要闻速递 title", "信息摘登(4 则)".
 _PLAIN_TOC_ENTRY_RE = re.compile(
-    r"^[-*•·]?\s*(?P<section>" + "|".join(KNOWN_SECTIONS) + r")\s*[:：]?\s+(?P<rest>.*)$"
+    r"^[-*•·]?\s*(?P<section>" + "|".join(KNOWN_SECTIONS) + r")(?:\s*[:：]\s*|\s+|(?=[(（]))(?P<rest>.*)$"
 )
 # A paragraph ends a sentence when its last character (before closing quotes/brackets) is one of these.
 _SENTENCE_END = set("。！？!?…；;")
 _CLOSERS = "”’」』)]》"
-# Units in a byline: the first token is an organisation when it ends like one.
+# Units in a byline: the first token is an organisation when it ends like one, or is too
+# long for a personal name.
 _ORG_RE = re.compile(r"(委|会|室|厅|办|局|处|部|组|站|院|所|中心|街道|镇|乡|政府|公司|工委)$")
+_NAME_MAX = 4
 _HEADER_LINES = 60
+_TOC_SEARCH_LINES = 20
+_TOC_LINE_MAX = 60  # a TOC title is never longer (compact characters)
+_MATCH_MIN = 0.6  # heading vs TOC title similarity that counts as the same title
+_HEADING_SPAN_MAX = 3
 
 
 @dataclass(frozen=True)
@@ -136,9 +154,8 @@ def decode(data: bytes, path) -> str:
     if b"\x00" in data:
         raise ParseError(path, "binary file, not text")
     for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
+        text = _decode_cut(data, encoding)
+        if text is None:
             continue
         controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
         if controls > len(text) // 100:
@@ -147,13 +164,26 @@ def decode(data: bytes, path) -> str:
     raise ParseError(path, "unknown encoding: neither UTF-8 nor GB18030 text")
 
 
+def _decode_cut(data: bytes, encoding: str) -> str | None:
+    """Decode, forgiving only a multi-byte character cut off at the end of a truncated file."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.end < len(data) or len(data) - exc.start > 3:
+            return None
+        try:
+            return data[: exc.start].decode(encoding)
+        except UnicodeDecodeError:
+            return None
+
+
 def _clean(raw: str) -> tuple[str, bool]:
     """Drop markdown marks from one line; say whether it was a heading."""
+    if _RULE_RE.match(raw):
+        return "", False
     heading = bool(_HEADING_MARK_RE.match(raw))
     text = _HEADING_MARK_RE.sub("", raw) if heading else raw
     text = text.replace("**", "").replace("__", "")
-    if _RULE_RE.match(text):
-        return "", False
     return text.strip(), heading
 
 
@@ -182,6 +212,15 @@ def _ends_sentence(text: str) -> bool:
     return bool(text) and text[-1] in _SENTENCE_END
 
 
+def _ends_statement(text: str) -> bool:
+    """Ends like a body sentence (。；), which a heading never does; ？！ may end either."""
+    return text.rstrip(_CLOSERS + " ")[-1:] in ("。", "；", ";")
+
+
+def _is_byline(line: _Line) -> bool:
+    return bool(_BYLINE_RE.match(line.text))
+
+
 def _join(parts: list[str]) -> str:
     """Concatenate the pieces of a paragraph cut by page breaks."""
     out = parts[0]
@@ -192,13 +231,17 @@ def _join(parts: list[str]) -> str:
 
 
 def _paragraphs(lines: list[_Line]) -> list[str]:
-    """Body lines -> paragraphs, rejoining sentences cut by a page break."""
+    """Body lines -> paragraphs, rejoining sentences cut by a page break or a hard wrap.
+
+    A line marked as a heading (`#`) inside a body stands alone: it is not a cut sentence."""
     paras: list[list[str]] = []
+    last: _Line | None = None
     for line in lines:
-        if paras and not _ends_sentence(paras[-1][-1]):
+        if paras and last is not None and not last.heading and not line.heading and not _ends_sentence(last.text):
             paras[-1].append(line.text)
         else:
             paras.append([line.text])
+        last = line
     return [_join(p) for p in paras]
 
 
@@ -237,9 +280,9 @@ def district_of(title: str, body: str, org: str) -> str:
 
 def parse_byline(content: str) -> tuple[str, tuple[str, ...]]:
     """`代表工委 李兴军` -> ("代表工委", ("李兴军",)); padded names `蔡 静` are rejoined."""
-    tokens = [t for t in re.split(r"[\s、,，;；]+", content.strip()) if t]
+    tokens = [t for t in re.split(r"[\s、,，;；:：]+", content.strip()) if t]
     org = ""
-    if tokens and _ORG_RE.search(tokens[0]):
+    if tokens and (_ORG_RE.search(tokens[0]) or len(tokens[0]) > _NAME_MAX):
         org = tokens.pop(0)
     names: list[str] = []
     pending = ""
@@ -260,17 +303,25 @@ def parse_byline(content: str) -> tuple[str, tuple[str, ...]]:
     return org, tuple(names)
 
 
-# --------------------------------------------------------------------------- structure
+def _brief_count(text: str) -> int | None:
+    m = _BRIEF_COUNT_RE.search(text)
+    if not m:
+        return None
+    digits = m.group(1)
+    if digits.isdigit():
+        return int(digits)
+    # 一 .. 九十九: 四, 十二, 二十, 二十三
+    tens, _, ones = digits.rpartition("十")
+    if "十" not in digits:
+        return _CHINESE_DIGITS.get(digits) if len(digits) == 1 else None
+    return (_CHINESE_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CHINESE_DIGITS.get(ones, 0) if ones else 0)
 
 
-@dataclass
-class _TocEntry:
-    section: str
-    title: str
+# --------------------------------------------------------------------------- header
 
 
 def _parse_header(lines: list[_Line], path) -> tuple[int, str, int, int, str, int]:
-    """-> (index of the issue line, publication, issue, issue_total, date, index after header)."""
+    """-> (index of the issue line, publication, issue, issue_total, date, index after the header)."""
     for i, line in enumerate(lines[:_HEADER_LINES]):
         m = _ISSUE_RE.search(line.text)
         if m:
@@ -278,21 +329,41 @@ def _parse_header(lines: list[_Line], path) -> tuple[int, str, int, int, str, in
     else:
         raise ParseError(path, "not a bulletin issue: no issue header (第 N 期(总第 M 期)) near the top")
     issue, total = int(m.group(1)), int(m.group(2))
-    publication = next((ln.text for ln in lines[:i] if ln.text and not ln.text.startswith("(")), PUBLICATION)
-    date = ""
-    after = i + 1
-    for j in range(i, min(len(lines), i + 12)):
+    publication = next(
+        (ln.text for ln in lines[:i] if ln.text and not _HEADER_LINE_RE.match(ln.text) and not _DATE_RE.search(ln.text)),
+        PUBLICATION,
+    )
+    date, date_at = "", None
+    for j in range(max(0, i - 6), min(len(lines), i + 12)):
         d = _DATE_RE.search(lines[j].text)
         if d:
             try:
                 date = dt.date(int(d.group(1)), int(d.group(2)), int(d.group(3))).isoformat()
             except ValueError:
                 raise ParseError(path, f"invalid date {d.group(0)!r}", lines[j].no) from None
-            after = j + 1
+            date_at = j
             break
-    if not date:
-        raise ParseError(path, "no issue date (YYYY 年 M 月 D 日) after the issue number", lines[i].no)
-    return i, publication, issue, total, date, after
+    if date_at is None:
+        raise ParseError(path, "no issue date (YYYY 年 M 月 D 日) near the issue number", lines[i].no)
+    return i, publication, issue, total, date, _header_end(lines, max(i, date_at) + 1)
+
+
+def _header_end(lines: list[_Line], at: int) -> int:
+    """Skip the header lines (edition, compiler, date) that follow the issue number."""
+    while at < len(lines) and (
+        not lines[at].text or _HEADER_LINE_RE.match(lines[at].text) or _DATE_RE.fullmatch(lines[at].text)
+    ):
+        at += 1
+    return at
+
+
+# --------------------------------------------------------------------------- table of contents
+
+
+@dataclass
+class _TocEntry:
+    section: str
+    title: str
 
 
 def _toc_entry(raw: str) -> tuple[str, str] | None:
@@ -302,72 +373,243 @@ def _toc_entry(raw: str) -> tuple[str, str] | None:
     return m.group("section"), _clean(m.group("rest"))[0]
 
 
+def _is_brief_entry(line: _Line) -> bool:
+    parsed = _toc_entry(line.raw)
+    return bool(parsed) and parsed[0] == BRIEF_SECTION
+
+
+def _toc_like(line: _Line) -> bool:
+    """Could be a line of the table of contents: a section entry or a short title."""
+    if _toc_entry(line.raw) or _TOC_RE.match(line.text):
+        return True
+    return len(_compact(line.text)) <= _TOC_LINE_MAX and not _ends_statement(line.text) and not _is_byline(line)
+
+
+def _toc_start(lines: list[_Line], start: int) -> int | None:
+    """Index of the 目 录 line, or of the first section entry where that line is missing."""
+    for i in range(start, min(len(lines), start + _TOC_SEARCH_LINES)):
+        if _TOC_RE.match(lines[i].text) or (lines[i].text and _toc_entry(lines[i].raw)):
+            return i
+    return None
+
+
+def _toc_end(lines: list[_Line], first: int) -> int:
+    """Index after the table of contents that starts at `first`.
+
+    It ends with its 信息摘登 entry. An issue without briefs has none; then its TOC ends at a
+    blank line followed by a line that is not a section entry, choosing the one whose next
+    line is most like the first title (the first article's heading repeats it)."""
+    i = first
+    while i < len(lines) and (not lines[i].text or _toc_like(lines[i])):
+        if lines[i].text and _is_brief_entry(lines[i]):
+            return i + 1
+        i += 1
+    scan_end = i
+    entries = [ln for ln in lines[first:scan_end] if ln.text and not _TOC_RE.match(ln.text)]
+    if not entries:
+        return first + 1
+    first_title = (_toc_entry(entries[0].raw) or ("", entries[0].text))[1] or entries[0].text
+    best, best_score = scan_end, -1.0
+    for b in range(first + 1, scan_end):
+        if lines[b].text or not lines[b - 1].text:
+            continue
+        nxt = next((k for k in range(b, scan_end) if lines[k].text), None)
+        if nxt is None or _toc_entry(lines[nxt].raw) or lines[nxt] is entries[0]:
+            continue
+        follow = next((k for k in range(nxt + 1, len(lines)) if lines[k].text), nxt)
+        score = max(_similarity(lines[nxt].text, first_title),
+                    _similarity(lines[nxt].text + lines[follow].text, first_title))
+        if score > best_score:
+            best, best_score = b, score
+    return best
+
+
 def _parse_toc(lines: list[_Line], start: int) -> tuple[list[_TocEntry], int | None, int]:
-    """Read the table of contents after 目 录 -> (article entries, brief count, index after it)."""
-    toc_at = next((i for i in range(start, min(len(lines), start + 20)) if _TOC_RE.match(lines[i].text)), None)
-    if toc_at is None:
+    """Read the table of contents near `start` -> (article entries, brief count, index after it)."""
+    first = _toc_start(lines, start)
+    if first is None:
         return [], None, start
+    end = _toc_end(lines, first)
     entries: list[_TocEntry] = []
     briefs: int | None = None
     section = ""
-    i = toc_at + 1
-    while i < len(lines):
-        line = lines[i]
-        if not line.text:
-            # The TOC goes on past a blank line only if a section entry follows.
-            j = i + 1
-            while j < len(lines) and not lines[j].text:
-                j += 1
-            if entries and (j >= len(lines) or _toc_entry(lines[j].raw) is None):
-                i = j
-                break
-            i = j
+    for line in lines[first:end]:
+        if not line.text or _TOC_RE.match(line.text):
             continue
         parsed = _toc_entry(line.raw)
         if parsed:
             section, title = parsed
             if section == BRIEF_SECTION:
-                m = _BRIEF_COUNT_RE.search(title)
-                briefs = int(m.group(1)) if m else None
-                i += 1
-                break
-            if title:
+                briefs = _brief_count(title)
+            elif title:
                 entries.append(_TocEntry(section, title))
-        elif section:
-            entries.append(_TocEntry(section, line.text))
         else:
+            entries.append(_TocEntry(section, line.text))
+    return entries, briefs, end
+
+
+# --------------------------------------------------------------------------- headings
+
+
+def _may_start_heading(line: _Line) -> bool:
+    return not _is_byline(line) and (line.heading or not _ends_statement(line.text))
+
+
+def _heading_score(units: list[_Line], at: int, title: str, matcher: difflib.SequenceMatcher) -> tuple[float, int] | None:
+    """How well the heading starting at `units[at]` matches `title`: (score, lines spanned)."""
+    limit = 2 * len(_compact(title)) + 10
+    best: tuple[float, int] | None = None
+    joined = ""
+    for span in range(1, _HEADING_SPAN_MAX + 1):
+        if at + span > len(units):
             break
-        i += 1
-    return entries, briefs, i
-
-
-def _find_heading(units: list[_Line], cursor: int, title: str, limit: int) -> tuple[int, int] | None:
-    """Where the heading for a TOC title starts, and how many lines it spans."""
-    best = None
-    for j in range(cursor, limit):
-        text = units[j].text
-        if _BYLINE_RE.match(text) or len(_compact(text)) > 2 * len(_compact(title)) + 10:
+        line = units[at + span - 1]
+        if span > 1 and not _may_start_heading(line):
+            break
+        joined += _compact(line.text)
+        if len(joined) > limit:
+            break
+        matcher.set_seq1(joined)
+        if matcher.real_quick_ratio() < _MATCH_MIN or matcher.quick_ratio() < _MATCH_MIN:
             continue
-        score = _similarity(text, title)
-        if score >= 0.6:
-            span = 1
-            # A heading split over two lines: take the next line while that matches better.
-            while j + span < limit:
-                nxt = units[j + span]
-                if _BYLINE_RE.match(nxt.text) or _ends_sentence(nxt.text) and not nxt.heading:
-                    break
-                joined = "".join(u.text for u in units[j : j + span + 1])
-                better = _similarity(joined, title)
-                if better <= score:
-                    break
-                score, span = better, span + 1
-            best = (j, span)
-            break
+        score = matcher.ratio()
+        if score >= _MATCH_MIN and (best is None or score > best[0]):
+            best = (score, span)
     return best
 
 
+def _place_headings(units: list[_Line], toc: list[_TocEntry]) -> list[tuple[int, int] | None]:
+    """Place each TOC title on a heading line: (index, span) per entry, None where missing.
+
+    Every line that could open a heading is scored against every title; of all placements
+    that keep the TOC order, the one with the best total gain (score above 0.5) wins, so a
+    body line that resembles a later title, or a title without its heading, shifts nothing."""
+    n, m = len(units), len(toc)
+    scores: dict[tuple[int, int], tuple[float, int]] = {}
+    for k, entry in enumerate(toc):
+        matcher = difflib.SequenceMatcher(None, "", _compact(entry.title), autojunk=False)
+        for j in range(n):
+            if _may_start_heading(units[j]):
+                hit = _heading_score(units, j, entry.title, matcher)
+                if hit:
+                    scores[j, k] = (hit[0] - 0.5, hit[1])
+    # best[j][k]: the best total gain for placing entries k.. on lines j..
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for j in range(n - 1, -1, -1):
+        for k in range(m - 1, -1, -1):
+            here = max(best[j + 1][k], best[j][k + 1])
+            if (j, k) in scores:
+                gain, span = scores[j, k]
+                here = max(here, gain + best[j + span][k + 1])
+            best[j][k] = here
+    placed: list[tuple[int, int] | None] = [None] * m
+    j = k = 0
+    while j < n and k < m:
+        if (j, k) in scores and best[j][k] == scores[j, k][0] + best[j + scores[j, k][1]][k + 1]:
+            placed[k] = (j, scores[j, k][1])
+            j, k = j + scores[j, k][1], k + 1
+        elif best[j][k] == best[j + 1][k]:
+            j += 1
+        else:
+            k += 1
+    return placed
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+@dataclass
+class _Piece:
+    kind: str
+    section: str
+    title: str
+    toc_title: str
+    lines: list[_Line]
+    byline: str
+
+
+def _skipped(units: list[_Line], start: int, end: int, warnings: list[str]) -> None:
+    if start < end:
+        warnings.append(f"lines {units[start].no}-{units[end - 1].no} are under no table-of-contents title; skipped")
+
+
+def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None, warnings: list[str]) -> tuple[list[_Piece], int]:
+    """The TOC's articles -> (pieces, index of the first unit after the last article)."""
+    placed = _place_headings(units, toc)
+    found = [(entry, hit) for entry, hit in zip(toc, placed) if hit is not None]
+    for entry, hit in zip(toc, placed):
+        if hit is None:
+            warnings.append(f"article missing: {entry.section} / {entry.title}")
+    pieces: list[_Piece] = []
+    cursor = 0
+    for k, (entry, (at, span)) in enumerate(found):
+        _skipped(units, cursor, at, warnings)
+        end = found[k + 1][1][0] if k + 1 < len(found) else len(units)
+        body: list[_Line] = []
+        byline = ""
+        cursor = end
+        for j in range(at + span, end):
+            if _is_byline(units[j]):
+                byline = _BYLINE_RE.match(units[j].text).group(1)
+                cursor = j + 1
+                break
+            body.append(units[j])
+        title = _dedent_title(" ".join(u.text for u in units[at : at + span]), entry.title)
+        toc_title = entry.title if _compact(entry.title) != _compact(title) else ""
+        if not byline and k + 1 == len(found) and brief_count:
+            warnings.append(f"no byline after the last article ({title}); briefs may be merged into it")
+        pieces.append(_Piece("article", entry.section, title, toc_title, body, byline))
+    return pieces, cursor
+
+
+def _byline_pieces(units: list[_Line], with_toc: bool) -> tuple[list[_Piece], list[_Line]]:
+    """Paragraph groups each ending in a byline -> (pieces, lines after the last byline).
+
+    With a TOC these are the briefs; without one, a group whose first line reads like a
+    heading is taken for an article."""
+    pieces: list[_Piece] = []
+    chunk: list[_Line] = []
+    for unit in units:
+        if not _is_byline(unit):
+            chunk.append(unit)
+            continue
+        byline = _BYLINE_RE.match(unit.text).group(1)
+        if chunk:
+            if not with_toc and len(chunk) > 1 and _heading_like(chunk[0]):
+                pieces.append(_Piece("article", "", chunk[0].text, "", chunk[1:], byline))
+            else:
+                pieces.append(_Piece("brief", BRIEF_SECTION, "", "", chunk, byline))
+        chunk = []
+    return pieces, chunk
+
+
 def _heading_like(line: _Line) -> bool:
-    return line.heading or (len(_compact(line.text)) <= 40 and not _ends_sentence(line.text) and not _BYLINE_RE.match(line.text))
+    return line.heading or (len(_compact(line.text)) <= 40 and not _ends_sentence(line.text) and not _is_byline(line))
+
+
+def _record(piece: _Piece, seq: int, facts: dict, source: str) -> Record:
+    body = "\n".join(_paragraphs(piece.lines))
+    org, authors = parse_byline(piece.byline)
+    return Record(
+        id=f"{facts['issue_total']}-{seq:02d}",
+        publication=facts["publication"],
+        issue=facts["issue"],
+        issue_total=facts["issue_total"],
+        date=facts["date"],
+        seq=seq,
+        kind=piece.kind,
+        section=piece.section,
+        district=district_of(piece.title, body, org),
+        title=piece.title,
+        toc_title=piece.toc_title,
+        org=org,
+        authors=authors,
+        body=body,
+        source=source,
+    )
+
+
+# --------------------------------------------------------------------------- the issue
 
 
 def parse_text(text: str, source: str = "<text>") -> Issue:
@@ -380,96 +622,34 @@ def parse_text(text: str, source: str = "<text>") -> Issue:
 
     footer_at = next((i for i in range(body_from, len(lines)) if _FOOTER_RE.match(lines[i].text)), None)
     editor = ""
-    if footer_at is not None:
-        for line in lines[footer_at:]:
-            m = _EDITOR_RE.search(line.text)
-            if m:
-                editor = m.group(1)
+    for line in lines[footer_at:] if footer_at is not None else ():
+        m = _EDITOR_RE.search(line.text)
+        if m:
+            editor = m.group(1)
     units = [ln for ln in lines[body_from : footer_at if footer_at is not None else len(lines)] if ln.text]
 
-    pieces: list[tuple[str, str, str, str, list[_Line], str]] = []  # kind, section, title, toc_title, body lines, byline
-
-    cursor = 0
     if toc:
-        # Locate every TOC title as a heading, in order.
-        found: list[tuple[_TocEntry, int, int]] = []
-        for entry in toc:
-            hit = _find_heading(units, cursor, entry.title, len(units))
-            if hit is None:
-                warnings.append(f"article missing: {entry.section} / {entry.title}")
-                continue
-            found.append((entry, hit[0], hit[1]))
-            cursor = hit[0] + hit[1]
-        for k, (entry, at, span) in enumerate(found):
-            end = found[k + 1][1] if k + 1 < len(found) else len(units)
-            body_lines: list[_Line] = []
-            byline = ""
-            stop = at + span
-            for j in range(at + span, end):
-                m = _BYLINE_RE.match(units[j].text)
-                stop = j + 1
-                if m:
-                    byline = m.group(1)
-                    break
-                body_lines.append(units[j])
-            heading = "".join(u.text for u in units[at : at + span])
-            title = _dedent_title(heading, entry.title)
-            toc_title = entry.title if _compact(entry.title) != _compact(title) else ""
-            if not byline and k + 1 == len(found) and brief_count:
-                warnings.append(f"no byline after the last article ({title}); briefs may be merged into it")
-            pieces.append(("article", entry.section, title, toc_title, body_lines, byline))
-            cursor = stop
+        pieces, cursor = _articles(units, toc, brief_count, warnings)
     else:
+        pieces, cursor = [], 0
         warnings.append("no table of contents (目 录); articles found by their bylines")
-
-    # What follows the last article: briefs (or, without a TOC, every piece), each ending in a byline.
-    chunk: list[_Line] = []
-    for unit in units[cursor:]:
-        m = _BYLINE_RE.match(unit.text)
-        if not m:
-            chunk.append(unit)
-            continue
-        if chunk:
-            if not toc and len(chunk) > 1 and _heading_like(chunk[0]):
-                pieces.append(("article", "", chunk[0].text, "", chunk[1:], m.group(1)))
-            else:
-                pieces.append(("brief", BRIEF_SECTION, "", "", chunk, m.group(1)))
-        chunk = []
-    if chunk:
-        pieces.append(("brief", BRIEF_SECTION, "", "", chunk, ""))
-        warnings.append(f"text after the last byline (line {chunk[0].no}) kept as a brief with no byline")
-
-    if brief_count is not None:
-        got = sum(1 for p in pieces if p[0] == "brief")
-        if got != brief_count:
-            warnings.append(f"信息摘登 announces {brief_count} briefs, found {got}")
+    more, rest = _byline_pieces(units[cursor:], bool(toc))
+    pieces += more
+    briefs = sum(1 for p in pieces if p.kind == "brief")
+    if rest and brief_count is not None and briefs >= brief_count:
+        warnings.append(f"text after the last brief (line {rest[0].no}) belongs to no record; skipped")
+    elif rest:
+        pieces.append(_Piece("brief", BRIEF_SECTION, "", "", rest, ""))
+        briefs += 1
+        warnings.append(f"text after the last byline (line {rest[0].no}) kept as a brief with no byline")
+    if brief_count is not None and briefs != brief_count:
+        warnings.append(f"信息摘登 announces {brief_count} briefs, found {briefs}")
     if footer_at is None:
         warnings.append("no footer (送: / 本期责任编辑:): the file may be truncated")
 
-    records = []
-    for seq, (kind, section, title, toc_title, body_lines, byline) in enumerate(pieces, start=1):
-        body = "\n".join(_paragraphs(body_lines))
-        org, authors = parse_byline(byline)
-        records.append(
-            Record(
-                id=f"{total}-{seq:02d}",
-                publication=publication,
-                issue=issue_no,
-                issue_total=total,
-                date=date,
-                seq=seq,
-                kind=kind,
-                section=section,
-                district=district_of(title, body, org),
-                title=title,
-                toc_title=toc_title,
-                org=org,
-                authors=authors,
-                body=body,
-                source=source,
-            )
-        )
-    return Issue(source, publication, edition, issue_no, total, date, editor, tuple(records), tuple(warnings))
+    facts = {"publication": publication, "issue": issue_no, "issue_total": total, "date": date}
+    records = tuple(_record(piece, seq, facts, source) for seq, piece in enumerate(pieces, start=1))
+    return Issue(source, publication, edition, issue_no, total, date, editor, records, tuple(warnings))
 
 
 def parse_file(path, source: str | None = None) -> Issue:

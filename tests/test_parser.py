@@ -1,0 +1,420 @@
+"""Tests for `searchkit.parser`: the sample issues record by record, encodings, bad input,
+files as other converters would write them, and properties that hold for any input.
+
+The expectations were read off the files in `seeds/` by hand, not copied from the parser:
+the table of contents gives each issue's sections and titles, the lines in parentheses the
+bylines, and every page-break cut (a paragraph that stops mid-sentence and goes on after a
+blank line) is listed in `CUTS` with the phrase that spans it. The golden files under
+`tests/golden/parser/` hold every record in full; after a deliberate change, regenerate them
+with `SEARCHKIT_UPDATE_GOLDEN=1 python -m pytest tests/test_parser.py` and read the diff.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchkit.errors import ParseError
+from searchkit.normalize import fold_width
+from searchkit.parser import (
+    BRIEF_SECTION,
+    CITY_LEVEL,
+    DISTRICT_NAMES,
+    KNOWN_SECTIONS,
+    Issue,
+    decode,
+    district_of,
+    parse_byline,
+    parse_file,
+    parse_text,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "parser"
+SEED_NAMES = sorted(p.name for p in SEEDS.glob("*.txt"))
+ISSUE_697, ISSUE_692, ISSUE_689, ISSUE_710 = SEED_NAMES
+
+# --------------------------------------------------------------------------- expectations
+
+#: name -> (issue, issue_total, date, editor), from each header and footer.
+HEADERS = {
+    ISSUE_697: (9, 697, "2024-06-28", "杨青青"),
+    ISSUE_692: (4, 692, "2024-04-12", "杨青青"),
+    ISSUE_689: (1, 689, "2024-03-01", "杨青青"),
+    ISSUE_710: (4, 710, "2025-06-19", "杨青青"),
+}
+
+#: name -> records per section, counted in each table of contents (信息摘登 N 则 for briefs).
+SECTION_COUNTS = {
+    ISSUE_697: {"要闻速递": 2, "助力攻坚": 1, "监督纵横": 2, "情况交流": 3, "信息摘登": 4},
+    ISSUE_692: {"要闻速递": 1, "助力攻坚": 4, "代表工作": 1, "情况交流": 3, "信息摘登": 5},
+    ISSUE_689: {"要闻速递": 2, "助力攻坚": 3, "代表工作": 3, "情况交流": 1, "信息摘登": 4},
+    ISSUE_710: {"要闻速递": 2, "监督纵横": 2, "代表工作": 1, "情况交流": 3, "信息摘登": 4},
+}
+
+# Every record: id, kind (a/b), section, district, title, org, authors, body start, body end.
+# Titles are the headings with layout spaces removed and the fullwidth colon folded; the
+# district comes from the heading (697-03's byline says 桐庐市, the heading 桐庐县).
+RECORDS = [
+    # 000: 第 9 期(总第 697 期)
+    ("697-01", "a", "要闻速递", "市本级", "市人大常委会认真贯彻落实全省人大代表工作座谈会精神", "代表工委", ("李兴军",), "全省人大代表工作座谈", "例贡献人大代表力量。"),
+    ("697-02", "a", "要闻速递", "市本级", "市人大常委会积极推动西湖龙井“金字招牌”越擦越亮", "农工委", ("刘策",), "为推进西湖龙井茶产业", "统文化更好传承传播。"),
+    ("697-03", "a", "助力攻坚", "桐庐县", "桐庐县:强化调查研究 助力县域高质量发展", "桐庐市人大常委会办公室", ("鄧珍",), "桐庐县人大常委会充分", "创高质量发展新局面。"),
+    ("697-04", "a", "监督纵横", "上城区", "上城区:绘好“三张图”推动医疗保障联动监督落地见效", "上城区人大常委会办公室", ("刘铭锐", "蔡静"), "今年以来,上城区人大", "察出实情、督出实效。"),
+    ("697-05", "a", "监督纵横", "临平区", "临平区:抓实“四个深化”推动财经监督提质增效", "临平区人大常委会办公室", ("唐晨雨",), "临平区人大常委会紧扣", ",不断提升监督实效。"),
+    ("697-06", "a", "情况交流", "西湖区", "西湖区:聚焦三个“更” 助力打造“青年留杭第一区”", "西湖区人大常委会办公室", ("李寄", "方敏杰"), "西湖区人大常委会第一", "成功牵手500余对。"),
+    ("697-07", "a", "情况交流", "余杭区", "余杭区:三举措高效贯彻落实省市人大代表工作座谈会精神", "余杭区人大常委会办公室", ("王培栋",), "余杭区人大常委会围绕", "代表履职的浓厚氛围。"),
+    ("697-08", "a", "情况交流", "临安区", "临安区:持续发力为生态文明建设谋良法", "临安区人大常委会办公室", ("吴一臻",), "6月26日,市十四届", "百姓的钱袋子鼓起来。"),
+    ("697-09", "b", "信息摘登", "拱墅区", "", "拱墅区人大常委会办公室", ("张洵涛",), "拱墅区人大常委会将政", ",打造最优政务环境。"),
+    ("697-10", "b", "信息摘登", "滨江区", "", "滨江区人大常委会浦沿街道工委", ("陈杭露",), "滨江区人大常委会浦沿", "济高质量发展新模式。"),
+    ("697-11", "b", "信息摘登", "钱塘区", "", "钱塘区人大常委会监察法工委", ("蔡赫",), "钱塘区人大常委会创新", "3”常态化学法体系。"),
+    ("697-12", "b", "信息摘登", "建德市", "", "建德市人大常委会办公室", ("徐恒潮",), "建德市人大常委会围绕", "“管好钱”工作职责。"),
+    # 001: 第 4 期(总第 692 期)
+    ("692-01", "a", "要闻速递", "市本级", "市人大常委会出台全国首部数字贸易领域地方性法规", "预算工委", ("吴颖",), "市人大常委会充分发挥", "入全球数字贸易体系。"),
+    ("692-02", "a", "助力攻坚", "上城区", "上城区:清波街道突出“早、实、精”助推民生实事项目办好办实", "上城区人大常委会办公室", ("曹珊珊",), "上城区人大常委会清波", "角,激发人大代表履职"),
+    ("692-03", "a", "助力攻坚", "西湖区", "西湖区:古荡街道“四式”工作法助力未来社区建设", "西湖区人大常委会", ("李寄", "陆卫清"), "西湖区人大常委会古荡", "车位 170 余个。"),
+    ("692-04", "a", "助力攻坚", "临安区", "临安区:“三个聚”助推乡村医疗优质共享", "临安区人大常委会教科文卫民宗侨工委", ("潘忠华",), "临安区人大常委会围绕", "优秀案例等荣誉奖项。"),
+    ("692-05", "a", "助力攻坚", "建德市", "建德市:四举措助力“幸福方桌”扩面提质", "建德市人大常委会办公室", ("段丹妮",), "建德市人大常委会聚焦", "地”超 200 亩。"),
+    ("692-06", "a", "代表工作", "临平区", "临平区:“三多三聚”推动代表高效履职", "临平区人大常委会办公室", ("郑丽芳",), "临平区人大常委会始终", "建议办理工作满意度。"),
+    ("692-07", "a", "情况交流", "余杭区", "余杭区:闲林街道“站点融合”构建“立法+民意”双向互动新模式", "余杭区人大常委会办公室", ("王培栋",), "余杭区人大常委会闲林", "法的“最后一公里”。"),
+    ("692-08", "a", "情况交流", "钱塘区", "钱塘区:“三聚焦”凝聚专家力量 提升依法履职实效", "钱塘区人大常委会办公室", ("尹仕豪",), "钱塘区人大常委会充分", "职提供重要专业支撑。"),
+    ("692-09", "a", "情况交流", "富阳区", "富阳区:用好“三步法”让审议意见落地有声", "富阳区人大常委会办公室", ("刘哲",), "富阳区人大常委会将“", "监督“闭环化”管理。"),
+    ("692-10", "b", "信息摘登", "拱墅区", "", "拱墅区人大常委会办公室", ("宋玉凤",), "拱墅区人大常委会积极", "为中心”的规划理念。"),
+    ("692-11", "b", "信息摘登", "滨江区", "", "滨江区人大常委会监察和法制司法工委", ("陈洁茹",), "滨江区人大常委会深入", "化提升贡献人大力量。"),
+    ("692-12", "b", "信息摘登", "萧山区", "", "萧山区人大常委会办公室", ("邵羽晨", "郭彧杰"), "萧山区人大常委会立足", "村民超6500人次。"),
+    ("692-13", "b", "信息摘登", "桐庐县", "", "桐庐县人大常委会办公室", ("王丽芬",), "桐庐县人大常委会聚焦", "营商环境“新高地”。"),
+    ("692-14", "b", "信息摘登", "淳安县", "", "淳安县人大常委会农业农村工委", ("滕淑燕",), "淳安县人大常委会坚持", "工作,实现共同富裕。"),
+    # 002: 第 1 期(总第 689 期), with markdown marks
+    ("689-01", "a", "要闻速递", "市本级", "市人大常委会“三个力”推动备案审查工作高质量发展", "法工委", ("曾庆元",), "市人大常委会坚决落实", "效果和社会效果并重。"),
+    ("689-02", "a", "要闻速递", "市本级", "市人大常委会首次开展民生实项目“回头看”督查", "代表工委", ("黄炯尔",), "为充分发挥代表主体作", "实施工作进一步优化。"),
+    ("689-03", "a", "助力攻坚", "上城区", "上城区:服务“在一线” 护航经济“开门红”", "上城区人大常委会办公室", ("蔡静", "张雄杰"), "今年以来,上城区人大", "企业 140 余家。"),
+    ("689-04", "a", "助力攻坚", "萧山区", "萧山区:深化助企服务 推动营商环境优化提升", "萧山区人大常委会办公室", ("郭彧杰",), "萧山区人大常委会认真", "企服务攻坚取得实效。"),
+    ("689-05", "a", "助力攻坚", "钱塘区", "钱塘区:组建人大代表“营商环境体验官”助力“一号改革工程”", "钱塘区人大常委会办公室", (), "钱塘区人大常委会紧扣", "微改革”省级项目库。"),
+    ("689-06", "a", "代表工作", "西湖区", "西湖区:“三个力”做活代表工作", "西湖区人大常委会", ("李寄", "斯董瑾"), "西湖区人大常委会坚持", "作用得到进一步发挥。"),
+    ("689-07", "a", "代表工作", "余杭区", "余杭区:“三举措”建强用好代表联络站", "余杭区人大常委会办公室", ("符腾", "胡彦斐"), "近年来,余杭区人大常", "络站,扩大公众参与。"),
+    ("689-08", "a", "代表工作", "淳安县", "淳安县:“片区组团”履职新模式激发代表履职热情", "淳安县人大常委会代表工委", ("闻云发",), "淳安县人大常委会积极", "秀代表评选主要依据。"),
+    ("689-09", "a", "情况交流", "建德市", "建德市:新安江街道多措并举扎实践行全过程人民民主", "建德市人大常委会新安江街道工委", ("叶孝富",), "近年来,建德市人大常", "式建议办理工作机制。"),
+    ("689-10", "b", "信息摘登", "临平区", "", "临平区人大常委会办公室", ("洪舒瑶",), "临平区人大常委会扎实", "相关意见建议37条。"),
+    ("689-11", "b", "信息摘登", "富阳区", "", "富阳区人大常委会办公室", ("毛晓红",), "富阳区人大常委会将关", "心理健康教育新路径。"),
+    ("689-12", "b", "信息摘登", "临安区", "", "临安区人大常委会教科文卫民宗侨工委", ("潘忠华",), "临安区人大常委会紧紧", "扣子”贡献人大力量。"),
+    ("689-13", "b", "信息摘登", "桐庐县", "", "桐庐县人大常委会办公室", ("仇斐菲",), "桐庐县人大常委会高度", "创业环境进一步提升。"),
+    # 003: 第 4 期(总第 710 期)
+    ("710-01", "a", "要闻速递", "市本级", "市人大常委会“四督联动”推动监督工作走深走实", "办公厅", (), "为贯彻中央和省市委关", "督工作更加精准有效。"),
+    ("710-02", "a", "要闻速递", "市本级", "市人大常委会部署开展 2025 年代表主题活动", "代表工委", ("李兴军",), "市人大常委会第一时间", "题活动有序高效开展。"),
+    ("710-03", "a", "监督纵横", "上城区", "上城区:“三紧盯”增强监察司法监督效能", "上城区人大常委会办公室", ("蔡静",), "近年来,上城区人大常", "创造条件、提供保障。"),
+    ("710-04", "a", "监督纵横", "西湖区", "西湖区:“三个一”联动助推强化历史街区活化保护", "西湖区人大常委会办公室", ("钱苏晚",), "西湖区人大常委会深入", "意在五里塘深度交融。"),
+    ("710-05", "a", "代表工作", "临平区", "临平区:“五式工作法”推动代表主题活动走深走实", "临平区人大常委会办公室", ("郑丽芳",), "临平区人大常委会扎实", "成果、实践案例6项。"),
+    ("710-06", "a", "情况交流", "萧山区", "萧山区:三举措助力守护校园“舌尖上的安全”", "萧山区人大常委会办公室", ("娄康",), "萧山区人大常委会聚焦", ",督促问题解决销号。"),
+    ("710-07", "a", "情况交流", "富阳区", "富阳区:多维发力助推管道燃气进村入户", "富阳区人大常委会办公室", (), "近年来,富阳区人大常", "实效度、增强幸福感。"),
+    ("710-08", "a", "情况交流", "临安区", "临安区:多措并举助推职业教育高质量发展", "临安区人大常委会办公室", ("郑祎",), "2022年职业教育法", "高职业教育教学水平。"),
+    ("710-09", "b", "信息摘登", "余杭区", "", "余杭区人大常委会办公室", ("英颖",), "余杭区人大常委会以打", "余杭的亮眼文化名片。"),
+    ("710-10", "b", "信息摘登", "钱塘区", "", "钱塘区人大常委会社会建设工委", ("王建芬",), "钱塘区人大常委会围绕", "动关系贡献人大力量。"),
+    ("710-11", "b", "信息摘登", "淳安县", "", "淳安县人大常委会办公室", ("汪春娟",), "淳安县人大常委会将备", "升备案审查工作质效。"),
+    ("710-12", "b", "信息摘登", "桐庐县", "", "桐庐县人大常委会办公室", ("桂向政",), "桐庐县人大常委会城南", "推动产业高质量发展。"),
+]
+
+#: Where the table of contents words a title differently from the heading over the article.
+TOC_TITLES = {
+    "697-07": "余杭区:三举措贯彻落实省市人大代表工作座谈会精神",
+    "692-02": "上城区:清波街道突出“早、实、精”助推民生实项目办好办实",
+    "692-06": "临平区:“三多三聚”推动代表高质效履职",
+    "689-02": "市人大常委会首次开展民生实事项目“回头看”督查",
+    "710-04": "西湖区:“三个一”联动强化历史街区保护",
+}
+
+#: Every page-break cut in the samples (file line of the cut), as the phrase spanning it.
+CUTS = {
+    "697-01": ["6月18日至19日,市人大常委会组织召开"],  # line 31
+    "697-02": ["支持部分村社"],  # 45
+    "697-03": ["组长的专项课题组"],  # 57
+    "697-04": ["工作开展情况"],  # 73
+    "697-05": ["加大统筹兼顾", "深化与纪检、司法等"],  # 85, 93
+    "697-06": ["环之江文化等五大"],  # 105
+    "697-07": ["区人大常委会党组会议", "推进代表履职数字化"],  # 117, 123
+    "697-08": ["在充分总结其他自然保护区体制"],  # 133
+    "692-01": ["重要部门的职责作出"],  # 32
+    "692-02": ["专长优势,组建"],  # 44
+    "692-03": ["对老年食堂选址、停车位增加"],  # 60
+    "692-04": ["充分依托全过程人民民主"],  # 76
+    "692-05": ["走亲连心、和美乡风"],  # 86
+    "692-06": ["人大代表带头讲、专业团队"],  # 106
+    "692-07": ["在民意征集"],  # 120
+    "692-08": ["社会建设专家组、城建环保专家组"],  # 132
+    "692-09": ["落实情况进行满意度测评"],  # 148
+    "689-01": ["多次组织赴有关区"],  # 32
+    "689-02": ["深化民生实项目人大代表票决制"],  # 44
+    "689-04": ["攻坚领导小组组长"],  # 72
+    "689-05": ["最佳营商环境看钱塘”品牌", "政务服务“兜底办”"],  # 82, 90 (three blank lines)
+    "689-06": ["共组织开展各类主题视察"],  # 104
+    "689-07": ["有效开展实时互动"],  # 116
+    "689-08": ["县民生实事项目监督任务"],  # 134
+    "689-09": ["办理情况和结果。让民知事"],  # 150
+    "710-01": ["或通过双向参与"],  # 31
+    "710-02": ["培育壮大新兴产业"],  # 47
+    "710-03": ["上一年度法治政府", "全程参与年度监察司法监督,提出接地气"],  # 59, 65
+    "710-04": ["检察建议,明确修缮"],  # 75
+    "710-05": ["组织代表深入企业车间"],  # 93
+    "710-06": ["守护校园“舌尖上的安全”", "加强宣传教育"],  # 105, 113
+    "710-07": ["问政内容在会后"],  # 125
+    "710-08": ["区域经济、培养技能人才", "进职业高中活动"],  # 135, 143
+    "710-11": ["谋划推进,按照"],  # 157: a brief
+}
+
+#: name -> paragraphs per record, counted in the files (a cut paragraph counts once).
+PARAGRAPHS = {
+    "697-01": 4, "697-05": 5, "692-03": 5, "692-05": 5, "689-05": 4, "710-01": 5, "710-05": 6,
+}
+
+#: 692-02 ends mid-sentence in the source itself (…激发人大代表履职) right before its byline.
+UNFINISHED = {"692-02"}
+
+#: Strings of the header, table of contents and footer that no record may contain.
+FRAME = ("目 录", "目录", "(普 刊)", "普 刊", "总第", "研究室编", "本期责任编辑", "送:", "电话:", "信息摘登", "0571")
+
+
+def records_of(name: str):
+    return [r for r in RECORDS if r[0].startswith(str(HEADERS[name][1]))]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def seed_text(name: str) -> str:
+    return (SEEDS / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def issues() -> dict[str, Issue]:
+    return {name: parse_file(SEEDS / name, source=f"seeds/{name}") for name in SEED_NAMES}
+
+
+def write(tmp_path: Path, data: bytes | str, name: str = "issue.txt") -> Path:
+    path = tmp_path / name
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+def essentials(record) -> tuple:
+    """What a record says, whatever the file looked like: layout whitespace and source aside."""
+    return (record.id, record.kind, record.section, record.district, record.title, record.toc_title,
+            record.org, record.authors, compact(record.body))
+
+
+def without_source(record) -> dict:
+    d = record.to_dict()
+    del d["source"]
+    return d
+
+
+def cleaned_compact(text: str) -> str:
+    """The file's text as a record may quote it: width folded, markdown marks and whitespace gone."""
+    out = []
+    for line in re.split(r"\r\n|\r|\n", fold_width(text)):
+        line = line.strip()
+        if re.fullmatch(r"([-*_=]\s*){3,}", line):
+            continue
+        out.append(re.sub(r"^#{1,6}\s*", "", line).replace("**", ""))
+    return compact("".join(out))
+
+
+def assert_from_file(issue: Issue, text: str) -> None:
+    """No record holds text the file does not have (titles, bodies and bylines are its own)."""
+    whole = cleaned_compact(text)
+    for r in issue.records:
+        for value in (r.title, r.body, r.org, *r.authors):
+            assert compact(value) in whole, (r.id, value[:40])
+
+
+def assert_frameless(issue: Issue) -> None:
+    for r in issue.records:
+        for value in (r.title, r.body, r.org, *r.authors):
+            for frame in FRAME:
+                assert frame not in value, (r.id, frame)
+            assert not any(line.startswith("- ") for line in value.split("\n")), r.id
+            assert "**" not in value and "#" not in value and "---" not in value, r.id
+
+
+# --------------------------------------------------------------------------- the sample issues
+
+
+def golden_of(issue: Issue) -> dict:
+    return {
+        "issue": {"publication": issue.publication, "edition": issue.edition, "issue": issue.issue,
+                  "issue_total": issue.issue_total, "date": issue.date, "editor": issue.editor,
+                  "warnings": list(issue.warnings)},
+        "records": [r.to_dict() for r in issue.records],
+    }
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_records_match_golden_file(issues, name):
+    path = GOLDEN / f"{Path(name).stem}.json"
+    got = golden_of(issues[name])
+    if os.environ.get("SEARCHKIT_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert got == json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_header_facts(issues, name):
+    issue = issues[name]
+    assert (issue.issue, issue.issue_total, issue.date, issue.editor) == HEADERS[name]
+    assert (issue.publication, issue.edition) == ("杭州人大信息", "普刊")
+    assert issue.warnings == ()
+    for r in issue.records:
+        assert (r.publication, r.issue, r.issue_total, r.date) == ("杭州人大信息", *HEADERS[name][:3])
+        assert r.source == f"seeds/{name}"
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_counts_per_section_follow_the_table_of_contents(issues, name):
+    counts: dict[str, int] = {}
+    for r in issues[name].records:
+        counts[r.section] = counts.get(r.section, 0) + 1
+    assert counts == SECTION_COUNTS[name]
+    # In document order: the articles section by section as the TOC lists them, then the briefs.
+    sections = [r.section for r in issues[name].records]
+    assert sections == sorted(sections, key=list(SECTION_COUNTS[name]).index)
+    assert all((r.kind == "brief") == (r.section == BRIEF_SECTION) for r in issues[name].records)
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_every_record(issues, name):
+    got = issues[name].records
+    want = records_of(name)
+    assert [r.id for r in got] == [w[0] for w in want]
+    for r, (rid, kind, section, district, title, org, authors, start, end) in zip(got, want):
+        assert r.seq == int(rid[-2:])
+        assert (r.kind, r.section, r.district, r.title, r.org, r.authors) == (
+            {"a": "article", "b": "brief"}[kind], section, district, title, org, authors), rid
+        assert r.toc_title == TOC_TITLES.get(rid, ""), rid
+        assert r.body.startswith(start) and r.body.endswith(end), rid
+
+
+def test_headings_with_stray_spaces_or_two_lines_become_one_title(issues):
+    titles = {r.id: r.title for issue in issues.values() for r in issue.records}
+    # `全省 人大代表工作座谈会精神`, `西湖龙井 “金字招牌”`: spaces the layout left
+    assert titles["697-01"] == "市人大常委会认真贯彻落实全省人大代表工作座谈会精神"
+    assert titles["697-02"] == "市人大常委会积极推动西湖龙井“金字招牌”越擦越亮"
+    # `凝聚专家力量 提升 依法履职实效`: the first space is the title's own (the TOC has it)
+    assert titles["692-08"] == "钱塘区:“三聚焦”凝聚专家力量 提升依法履职实效"
+    # `# 淳安县：“片区组团”履职新模式` / `## 激发代表履职热情`
+    assert titles["689-08"] == "淳安县:“片区组团”履职新模式激发代表履职热情"
+    assert titles["689-09"] == "建德市:新安江街道多措并举扎实践行全过程人民民主"
+    # Spaces around a number are the title's own too.
+    assert titles["710-02"] == "市人大常委会部署开展 2025 年代表主题活动"
+
+
+@pytest.mark.parametrize("rid", sorted(CUTS))
+def test_page_break_cuts_are_rejoined(issues, rid):
+    record = next(r for issue in issues.values() for r in issue.records if r.id == rid)
+    for phrase in CUTS[rid]:
+        assert phrase in record.body, phrase
+
+
+def test_697_tonglu_article_holds_the_rejoined_phrase(issues):
+    tonglu = next(r for r in issues[ISSUE_697].records if r.district == "桐庐县")
+    assert "专项课题组" in tonglu.body
+
+
+def test_every_paragraph_ends_a_sentence(issues):
+    """Once cuts are rejoined, a paragraph ends a sentence, except where the source stops short."""
+    for issue in issues.values():
+        for r in issue.records:
+            paragraphs = r.body.split("\n")
+            assert all(p.strip() == p and p for p in paragraphs), r.id
+            last = {p.rstrip("”’)》")[-1] for p in paragraphs}
+            if r.id in UNFINISHED:
+                assert r.body.endswith("激发人大代表履职")
+                last.discard("职")
+            assert last <= set("。！？"), (r.id, last)
+            if r.id in PARAGRAPHS:
+                assert len(paragraphs) == PARAGRAPHS[r.id], r.id
+
+
+def test_no_header_toc_footer_or_markdown_in_any_record(issues):
+    for issue in issues.values():
+        assert_frameless(issue)
+
+
+def test_markdown_marks_are_dropped_from_issue_689(issues):
+    records = issues[ISSUE_689].records
+    # `**一是完善工作机制,形成协同联动审查合力。**市人大常委会…`
+    assert "\n一是完善工作机制,形成协同联动审查合力。市人大常委会各部门" in records[0].body
+    # `**临平区人大常委会**扎实有序…`: a brief's bold lead-in
+    assert records[9].body.startswith("临平区人大常委会扎实有序开展")
+    assert issues[ISSUE_689].publication == "杭州人大信息"
+
+
+def test_bylines(issues):
+    by_id = {r.id: r for issue in issues.values() for r in issue.records}
+    # Padded two-character names: `蔡 静 张雄杰`, `李 寄 斯董瑾`, `符 腾 胡彦斐`, `娄 康`, `郑 祎`, `英 颖`.
+    assert by_id["689-03"].authors == ("蔡静", "张雄杰")
+    assert by_id["689-06"].authors == ("李寄", "斯董瑾")
+    assert by_id["689-07"].authors == ("符腾", "胡彦斐")
+    assert [by_id[i].authors for i in ("710-03", "710-06", "710-08", "710-09")] == [
+        ("蔡静",), ("娄康",), ("郑祎",), ("英颖",)]
+    # No person: `(钱塘区人大常委会办公室)`, `(办公厅)`, `(富阳区人大常委会办公室)`.
+    assert (by_id["689-05"].org, by_id["689-05"].authors) == ("钱塘区人大常委会办公室", ())
+    assert (by_id["710-01"].org, by_id["710-01"].authors) == ("办公厅", ())
+    assert (by_id["710-07"].org, by_id["710-07"].authors) == ("富阳区人大常委会办公室", ())
+    # Fullwidth parentheses: `（余杭区人大常委会办公室 王培栋）`.
+    assert (by_id["692-07"].org, by_id["692-07"].authors) == ("余杭区人大常委会办公室", ("王培栋",))
+
+
+def test_punctuation_is_folded_to_halfwidth(issues):
+    for issue in issues.values():
+        for r in issue.records:
+            for value in (r.title, r.body, r.org):
+                assert not re.search("[\uff01-\uff5e\u3000]", value), r.id
+    # `上城区：绘好…` in the file (fullwidth colon); the TOC line has `上城区:绘好…`.
+    assert issues[ISSUE_697].records[3].title.startswith("上城区:绘好")
+    assert issues[ISSUE_697].records[3].body.startswith("今年以来,上城区人大常委会")
+
+
+@pytest.mark.parametrize("content, org, authors", [
+    ("代表工委 李兴军", "代表工委", ("李兴军",)),
+    ("西湖区人大常委会办公室 李寄 方敏杰", "西湖区人大常委会办公室", ("李寄", "方敏杰")),
+    ("上城区人大常委会办公室 蔡 静 张雄杰", "上城区人大常委会办公室", ("蔡静", "张雄杰")),
+    ("萧山区人大常委会办公室 娄 康", "萧山区人大常委会办公室", ("娄康",)),
+    ("上城区人大常委会办公室", "上城区人大常委会办公室", ()),
+    ("办公厅", "办公厅", ()),
+    ("李兴军", "", ("李兴军",)),
+    ("代表工委:李兴军", "代表工委", ("李兴军",)),
+    ("杭州日报社新闻中心 王 一、张三", "杭州日报社新闻中心", ("王一", "张三")),
+    ("浙江大学公共管理学院 张三", "浙江大学公共管理学院", ("张三",)),  # long unit, no usual ending
+])
+def test_parse_byline(content, org, authors):
+    assert parse_byline(content) == (org, authors)
+
+
+@pytest.mark.parametrize("title, body, org, district", [
+    ("桐庐县:强化调查研究", "", "桐庐市人大常委会办公室", "桐庐县"),  # the heading wins over a typo
+    ("市人大常委会出台…", "", "预算工委", CITY_LEVEL),
+    ("", "拱墅区人大常委会将…", "拱墅区人大常委会办公室", "拱墅区"),
+    ("", "杭州市人大常委会…", "", CITY_LEVEL),
+    ("", "近日,有关单位…", "建德市人大常委会办公室", "建德市"),
+    ("关于 …", "", "", CITY_LEVEL),
+])
+def test_district_of(title, body, org, district):
+    assert district_of(title, body, org) == district
+    assert district in DISTRICT_NAMES + (CITY_LEVEL,)
+
+
+def test_known_sections_cover_the_samples(issues):
+    assert {r.section for issue in issues.values() for r in issue.records} <= set(KNOWN_SECTIONS)
