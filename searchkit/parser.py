@@ -88,6 +88,7 @@ _TOC_SEARCH_LINES = 20
 _TOC_LINE_MAX = 60  # a TOC title is never longer (compact characters)
 _MATCH_MIN = 0.6  # heading vs TOC title similarity that counts as the same title
 _HEADING_SPAN_MAX = 3
+_CUT_HEADING_MIN = 4  # characters of a heading a truncated file must keep for it to count
 
 
 @dataclass(frozen=True)
@@ -148,9 +149,12 @@ def decode(data: bytes, path) -> str:
         raise ParseError(path, "empty file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise ParseError(path, "not valid UTF-16 text") from None
+        if not text.strip():
+            raise ParseError(path, "empty file")
+        return text
     if b"\x00" in data:
         raise ParseError(path, "binary file, not text")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -160,6 +164,8 @@ def decode(data: bytes, path) -> str:
         controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
         if controls > len(text) // 100:
             raise ParseError(path, "binary file, not text")
+        if not text.strip():
+            raise ParseError(path, "empty file")
         return text
     raise ParseError(path, "unknown encoding: neither UTF-8 nor GB18030 text")
 
@@ -470,9 +476,11 @@ def _heading_score(units: list[_Line], at: int, title: str, matcher: difflib.Seq
         if len(joined) > limit:
             break
         matcher.set_seq1(joined)
-        if matcher.real_quick_ratio() < _MATCH_MIN or matcher.quick_ratio() < _MATCH_MIN:
-            continue
-        score = matcher.ratio()
+        score = 0.0
+        if matcher.real_quick_ratio() >= _MATCH_MIN and matcher.quick_ratio() >= _MATCH_MIN:
+            score = matcher.ratio()
+        if at + span == len(units) and len(joined) >= _CUT_HEADING_MIN and matcher.b.startswith(joined):
+            score = max(score, _MATCH_MIN)  # the file ends inside this heading
         if score >= _MATCH_MIN and (best is None or score > best[0]):
             best = (score, span)
     return best

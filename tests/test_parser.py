@@ -418,3 +418,192 @@ def test_district_of(title, body, org, district):
 
 def test_known_sections_cover_the_samples(issues):
     assert {r.section for issue in issues.values() for r in issue.records} <= set(KNOWN_SECTIONS)
+
+
+# --------------------------------------------------------------------------- encodings
+
+_HALF, _FULL = ":,;()!?", "：，；（）！？"
+_SWAP = str.maketrans(_HALF + _FULL, _FULL + _HALF)
+
+ENCODINGS = {
+    "utf-8": lambda t: t.encode("utf-8"),
+    "utf-8 with BOM": lambda t: t.encode("utf-8-sig"),
+    "gb18030": lambda t: t.encode("gb18030"),
+    "gbk": lambda t: t.encode("gbk"),
+    "utf-16 with BOM": lambda t: t.encode("utf-16"),
+    "crlf": lambda t: t.replace("\n", "\r\n").encode("utf-8"),
+    "cr only": lambda t: t.replace("\n", "\r").encode("utf-8"),
+    "gbk + crlf": lambda t: t.replace("\n", "\r\n").encode("gbk"),
+    "fullwidth/halfwidth swapped": lambda t: t.translate(_SWAP).encode("utf-8"),
+    "trailing spaces and tabs": lambda t: t.replace("\n", " \t\n").encode("utf-8"),
+    "ideographic-space indent": lambda t: re.sub(r"(?m)^(?=\S)", "\u3000\u3000", t).encode("utf-8"),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_records_are_the_same_whatever_the_encoding(tmp_path, issues, name, encoding):
+    path = write(tmp_path, ENCODINGS[encoding](seed_text(name)))
+    issue = parse_file(path)
+    assert issue.warnings == ()
+    assert [without_source(r) for r in issue.records] == [without_source(r) for r in issues[name].records]
+    assert {r.source for r in issue.records} == {str(path)}
+    assert (issue.issue, issue.issue_total, issue.date, issue.editor) == HEADERS[name]
+
+
+def test_gbk_is_not_mistaken_for_utf8():
+    text = seed_text(ISSUE_697)
+    assert decode(text.encode("gbk"), "x.txt") == text
+    assert decode(text.encode("utf-8-sig"), "x.txt") == text
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _not_bulletins() -> dict[str, bytes]:
+    readme = (ROOT / "README.md").read_bytes() if (ROOT / "README.md").exists() else b"# notes\n\nsome text\n"
+    prose = "杭州市人大常委会召开会议。\n\n会议听取了有关工作报告,并进行了审议。\n".encode()
+    return {
+        "markdown readme": readme,
+        "chinese prose": prose,
+        "json": json.dumps({"issue": 697, "title": "杭州人大信息"}, ensure_ascii=False).encode(),
+        "issue number far down": ("正文。\n" * 80 + "第 9 期(总第 697 期)\n2024 年 6 月 28 日\n").encode(),
+    }
+
+
+def _binaries() -> dict[str, bytes]:
+    return {
+        "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+        "gzip of an issue": gzip.compress(seed_text(ISSUE_697).encode("utf-8"), mtime=0),
+        "random bytes without nul": bytes((i * 97 + 13) % 255 + 1 for i in range(4096)),
+        "control characters": b"\x01\x02\x03\x04\x05\x06" * 200 + "第 9 期(总第 697 期)".encode(),
+    }
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty file"),
+    (b"   \n\t\r\n  \n", "empty file"),
+    ("\u3000\n \n".encode("utf-8"), "empty file"),
+    (b"\xef\xbb\xbf", "empty file"),
+    (b"\xef\xbb\xbf\r\n\r\n", "empty file"),
+])
+def test_empty_files(tmp_path, data, reason):
+    path = write(tmp_path, data)
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    assert caught.value.path == str(path)
+    assert str(caught.value) == f"{path}: {reason}"
+
+
+@pytest.mark.parametrize("kind", sorted(_binaries()))
+def test_binary_files(tmp_path, kind):
+    path = write(tmp_path, _binaries()[kind], "issue.bin")
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert re.search("binary|encoding", caught.value.reason)
+
+
+@pytest.mark.parametrize("kind", sorted(_not_bulletins()))
+def test_text_that_is_not_a_bulletin(tmp_path, kind):
+    path = write(tmp_path, _not_bulletins()[kind])
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    assert str(caught.value) == f"{path}: not a bulletin issue: no issue header (第 N 期(总第 M 期)) near the top"
+
+
+def test_issue_without_a_valid_date_names_the_line(tmp_path):
+    path = write(tmp_path, "杭州人大信息\n\n第 9 期(总第 697 期)\n\n2024 年 13 月 28 日\n")
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    assert (caught.value.path, caught.value.line) == (str(path), 5)
+    assert str(caught.value) == f"{path}:5: invalid date '2024 年 13 月 28 日'"
+    path.write_text("杭州人大信息\n\n第 9 期(总第 697 期)\n\n目 录\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r":3: no issue date"):
+        parse_file(path)
+
+
+def test_folder_and_missing_file(tmp_path):
+    with pytest.raises(ParseError, match="is a folder"):
+        parse_file(tmp_path)
+    with pytest.raises(ParseError) as caught:
+        parse_file(tmp_path / "nope.txt", source="archive/nope.txt")
+    assert str(caught.value).startswith("archive/nope.txt: cannot read")
+
+
+# --------------------------------------------------------------------------- truncated issues
+
+
+def _cut(text: str, marker: str, keep: int = 0) -> str:
+    """The text up to `marker` (exclusive), plus `keep` characters of it."""
+    at = text.index(marker)
+    return text[: at + keep]
+
+
+TRUNCATIONS = {
+    # name: (cut text, complete records kept, last record partial?, warning fragments)
+    "mid-article": (lambda t: _cut(t, "二是深化计划审查监督", 7), 4, True,
+                    ["article missing: 情况交流 / 西湖区", "article missing: 情况交流 / 余杭区",
+                     "article missing: 情况交流 / 临安区", "no byline after the last article (临平区",
+                     "announces 4 briefs, found 0", "no footer"]),
+    "mid-sentence, mid-line": (lambda t: _cut(t, "项课题组", 2), 2, True,
+                               ["article missing: 监督纵横 / 上城区", "announces 4 briefs, found 0", "no footer"]),
+    "before the briefs": (lambda t: _cut(t, "拱墅区人大常委会将"), 8, False,
+                          ["announces 4 briefs, found 0", "no footer"]),
+    "mid-brief": (lambda t: _cut(t, "钱塘区人大常委会创新", 20), 10, True,
+                  ["text after the last byline", "announces 4 briefs, found 3", "no footer"]),
+    "before the footer": (lambda t: _cut(t, "送："), 12, False, ["no footer"]),
+    "in the footer": (lambda t: _cut(t, "本期责任编辑"), 12, False, []),
+    "mid-heading": (lambda t: _cut(t, "临安区:持续发力为生态文明建设谋良法\n\n6月", 6), 7, True,
+                    ["announces 4 briefs, found 0", "no footer"]),
+    "in the table of contents": (lambda t: _cut(t, "- 情况交流"), 0, False,
+                                 ["article missing: 要闻速递 / 市人大常委会认真", "no footer"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRUNCATIONS))
+def test_truncated_issue_keeps_what_it_holds(tmp_path, issues, case):
+    cut, complete, partial, warned = TRUNCATIONS[case]
+    text = cut(seed_text(ISSUE_697))
+    issue = parse_file(write(tmp_path, text))
+    full = [without_source(r) for r in issues[ISSUE_697].records]
+    got = [without_source(r) for r in issue.records]
+    assert len(got) == complete + partial
+    assert got[:complete] == full[:complete]
+    if partial:
+        last, whole = got[-1], full[complete]
+        assert (last["id"], last["kind"], last["section"]) == (whole["id"], whole["kind"], whole["section"])
+        assert compact(whole["body"]).startswith(compact(last["body"])) and last["body"] != whole["body"]
+    for fragment in warned:
+        assert any(fragment in w for w in issue.warnings), (fragment, issue.warnings)
+    if case != "in the footer":
+        assert issue.warnings
+    assert issue.editor == ("" if "本期责任编辑" not in text else "杨青青")
+    assert_from_file(issue, text)
+    assert_frameless(issue)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_truncated_in_the_middle_of_a_character(tmp_path, issues, name, encoding):
+    text = seed_text(name)
+    for fraction in (0.45, 0.8):
+        at = int(len(text) * fraction)
+        while text[at].isascii():
+            at += 1
+        # The first byte of a multi-byte character is the last byte of the file.
+        cut = text[:at].encode(encoding) + text[at].encode(encoding)[:1]
+        with pytest.raises(UnicodeDecodeError):
+            cut.decode(encoding)
+        issue = parse_file(write(tmp_path, cut))
+        assert issue.issue_total == HEADERS[name][1]
+        assert issue.records and any("no footer" in w for w in issue.warnings)
+        assert_from_file(issue, cut.decode(encoding, errors="ignore"))
+        full = issues[name].records
+        assert [r.id for r in issue.records] == [r.id for r in full[: len(issue.records)]]
+
+
+def test_truncated_inside_the_header_is_an_error(tmp_path):
+    path = write(tmp_path, _cut(seed_text(ISSUE_697), "2024 年"))
+    with pytest.raises(ParseError, match="no issue date"):
+        parse_file(path)
