@@ -228,12 +228,14 @@ def _is_byline(line: _Line) -> bool:
 
 
 def _join(parts: list[str]) -> str:
-    """Concatenate the pieces of a paragraph cut by page breaks."""
+    """Concatenate the pieces of a paragraph cut by page breaks.
+
+    A wrap may have split a bold mark (`*` / `*`): it is whole again once joined, and dropped."""
     out = parts[0]
     for part in parts[1:]:
         sep = " " if out[-1:].isascii() and out[-1:].isalnum() and part[:1].isascii() and part[:1].isalnum() else ""
         out += sep + part
-    return out
+    return out.replace("**", "")
 
 
 def _paragraphs(lines: list[_Line]) -> list[str]:
@@ -257,7 +259,7 @@ def _dedent_title(heading: str, toc_title: str) -> str:
 
     def fix(m: re.Match) -> str:
         left, right = m.group(1), m.group(2)
-        if (left, right) in kept or (left.isascii() and right.isascii()):
+        if (left, right) in kept or (left.isascii() and right.isascii() and left + right not in toc_title):
             return left + " "
         return left
 
@@ -461,25 +463,25 @@ def _may_start_heading(line: _Line) -> bool:
     return not _is_byline(line) and (line.heading or not _ends_statement(line.text))
 
 
-def _heading_score(units: list[_Line], at: int, title: str, matcher: difflib.SequenceMatcher) -> tuple[float, int] | None:
-    """How well the heading starting at `units[at]` matches `title`: (score, lines spanned)."""
-    limit = 2 * len(_compact(title)) + 10
+def _heading_score(texts: list[str], starts: list[bool], at: int, matcher: difflib.SequenceMatcher) -> tuple[float, int] | None:
+    """How well the heading starting at line `at` matches the matcher's title: (score, lines spanned).
+
+    `texts` are the lines without whitespace, `starts` says which could open a heading."""
+    title = matcher.b
+    limit = 2 * len(title) + 10
     best: tuple[float, int] | None = None
     joined = ""
-    for span in range(1, _HEADING_SPAN_MAX + 1):
-        if at + span > len(units):
+    for span in range(1, min(_HEADING_SPAN_MAX, len(texts) - at) + 1):
+        if not starts[at + span - 1]:
             break
-        line = units[at + span - 1]
-        if span > 1 and not _may_start_heading(line):
-            break
-        joined += _compact(line.text)
+        joined += texts[at + span - 1]
         if len(joined) > limit:
             break
         matcher.set_seq1(joined)
         score = 0.0
         if matcher.real_quick_ratio() >= _MATCH_MIN and matcher.quick_ratio() >= _MATCH_MIN:
             score = matcher.ratio()
-        if at + span == len(units) and len(joined) >= _CUT_HEADING_MIN and matcher.b.startswith(joined):
+        if at + span == len(texts) and len(joined) >= _CUT_HEADING_MIN and title.startswith(joined):
             score = max(score, _MATCH_MIN)  # the file ends inside this heading
         if score >= _MATCH_MIN and (best is None or score > best[0]):
             best = (score, span)
@@ -493,15 +495,21 @@ def _place_headings(units: list[_Line], toc: list[_TocEntry]) -> list[tuple[int,
     that keep the TOC order, the one with the best total gain (score above 0.5) wins, so a
     body line that resembles a later title, or a title without its heading, shifts nothing."""
     n, m = len(units), len(toc)
+    texts = [_compact(u.text) for u in units]
+    starts = [_may_start_heading(u) for u in units]
     scores: dict[tuple[int, int], tuple[float, int]] = {}
     for k, entry in enumerate(toc):
         matcher = difflib.SequenceMatcher(None, "", _compact(entry.title), autojunk=False)
         for j in range(n):
-            if _may_start_heading(units[j]):
-                hit = _heading_score(units, j, entry.title, matcher)
-                if hit:
-                    scores[j, k] = (hit[0] - 0.5, hit[1])
-    # best[j][k]: the best total gain for placing entries k.. on lines j..
+            hit = _heading_score(texts, starts, j, matcher) if starts[j] else None
+            if hit:
+                scores[j, k] = (hit[0] - 0.5, hit[1])
+    return _align(scores, n, m)
+
+
+def _align(scores: dict[tuple[int, int], tuple[float, int]], n: int, m: int) -> list[tuple[int, int] | None]:
+    """The order-keeping choice of (line, title) pairs with the best total gain (dynamic programming)."""
+    # best[j][k]: the best total gain for placing titles k.. on lines j..
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for j in range(n - 1, -1, -1):
         for k in range(m - 1, -1, -1):
@@ -573,22 +581,43 @@ def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None,
 def _byline_pieces(units: list[_Line], with_toc: bool) -> tuple[list[_Piece], list[_Line]]:
     """Paragraph groups each ending in a byline -> (pieces, lines after the last byline).
 
-    With a TOC these are the briefs; without one, a group whose first line reads like a
-    heading is taken for an article."""
+    With a TOC these are the briefs; without one, groups are articles (see `_untitled_heading`)
+    until the first that is not, and briefs from there on."""
     pieces: list[_Piece] = []
     chunk: list[_Line] = []
+    briefs = with_toc
     for unit in units:
         if not _is_byline(unit):
             chunk.append(unit)
             continue
         byline = _BYLINE_RE.match(unit.text).group(1)
         if chunk:
-            if not with_toc and len(chunk) > 1 and _heading_like(chunk[0]):
-                pieces.append(_Piece("article", "", chunk[0].text, "", chunk[1:], byline))
+            span = 0 if briefs else _untitled_heading(chunk)
+            if span:
+                title = "".join(u.text for u in chunk[:span])
+                pieces.append(_Piece("article", "", title, "", chunk[span:], byline))
             else:
+                briefs = True
                 pieces.append(_Piece("brief", BRIEF_SECTION, "", "", chunk, byline))
         chunk = []
     return pieces, chunk
+
+
+def _untitled_heading(chunk: list[_Line]) -> int:
+    """Without a TOC: how many leading lines of a group are its heading; 0 for a brief.
+
+    A heading is short, or marked, and does not end a sentence; lines marked as headings go on
+    it. An unmarked one needs at least two paragraphs under it: a one-paragraph group whose
+    first line is short is a brief cut by a page break."""
+    if not _heading_like(chunk[0]):
+        return 0
+    span = 1
+    while span < min(len(chunk) - 1, _HEADING_SPAN_MAX) and chunk[span].heading:
+        span += 1
+    body = chunk[span:]
+    if not body or (not chunk[0].heading and len(_paragraphs(body)) < 2):
+        return 0
+    return span
 
 
 def _heading_like(line: _Line) -> bool:

@@ -607,3 +607,356 @@ def test_truncated_inside_the_header_is_an_error(tmp_path):
     path = write(tmp_path, _cut(seed_text(ISSUE_697), "2024 年"))
     with pytest.raises(ParseError, match="no issue date"):
         parse_file(path)
+
+
+# --------------------------------------------------------------------------- other converters
+#
+# Each sample rewritten the way another conversion tool might have written it. The lines'
+# roles come from the samples' plain layout (see `line_roles`), not from the parser.
+
+_BYLINE_LINE = re.compile(r"^[(（][^()（）]+[)）]$")
+_LEAD_IN = re.compile(r"^((?:\*\*)?[一二三四五六七八九]是[^。]{2,40}。(?:\*\*)?)")
+_BRIEF_UNIT = re.compile(r"^((?:\*\*)?\S{2,3}[区县市]人大常委会(?:\*\*)?)")
+
+
+def line_roles(text: str, name: str) -> list[tuple[str, str]]:
+    """(role, line) for every line of a sample: header, toc, heading, body, byline, footer, blank.
+
+    In the samples the TOC ends with its 信息摘登 line and the footer starts at 送:; after
+    the TOC and after each byline comes a heading (two if the second is marked `##`) while
+    there are articles left, then the briefs."""
+    articles = sum(1 for r in records_of(name) if r[1] == "a")
+    roles: list[tuple[str, str]] = []
+    state, pieces, expect_heading = "header", 0, False
+    for line in text.split("\n"):
+        bare = line.strip()
+        if state == "header" and re.fullmatch(r"(#+\s*)?目\s*录", bare):
+            state = "toc"
+        if state == "body" and re.match(r"^送\s*[:：]", bare):
+            state = "footer"
+        if not bare or re.fullmatch(r"-{3,}", bare):
+            roles.append(("blank", line))
+        elif state in ("header", "toc", "footer"):
+            roles.append((state, line))
+            if state == "toc" and "信息摘登" in bare:
+                state, expect_heading = "body", True
+        elif _BYLINE_LINE.match(bare):
+            roles.append(("byline", line))
+            pieces += 1
+            expect_heading = pieces < articles
+        elif expect_heading or (_last_role(roles) == "heading" and bare.startswith("## ")):
+            roles.append(("heading", line))
+            expect_heading = False
+        else:
+            roles.append(("body", line))
+    return roles
+
+
+def _last_role(roles: list[tuple[str, str]]) -> str:
+    return next((role for role, _ in reversed(roles) if role != "blank"), "")
+
+
+def _unmark(line: str) -> str:
+    return re.sub(r"^\s*#{1,6}\s*", "", line).replace("**", "")
+
+
+def add_markdown(text: str, name: str) -> str:
+    """Every mark a markdown converter might use: `#` headings, bold lead-ins, `---` rules."""
+    out = []
+    for role, line in line_roles(text, name):
+        bare = _unmark(line.strip())
+        if role == "header" and bare == "杭州人大信息":
+            line = "# " + bare
+        elif role == "toc" and re.fullmatch(r"目\s*录", bare):
+            line = "## " + bare
+        elif role == "toc":
+            line = re.sub(r"^- (\S{4})\*\* ", r"- **\1** ", line)
+        elif role == "heading":
+            line = line if line.lstrip().startswith("#") else "## " + line
+        elif role == "body":
+            line = _LEAD_IN.sub(lambda m: "**" + m.group(1).replace("**", "") + "**", line)
+            line = _BRIEF_UNIT.sub(lambda m: "**" + m.group(1).replace("**", "") + "**", line)
+        elif role == "byline":
+            line += "\n\n---"
+        elif role == "footer" and re.match(r"^送", bare):
+            line = "---\n\n" + line
+        out.append(line)
+    return "\n".join(out)
+
+
+def strip_markdown(text: str, name: str) -> str:
+    """No marks at all: plain TOC entries (`- 要闻速递 title`), plain headings, no rules."""
+    out = []
+    for role, line in line_roles(text, name):
+        if re.fullmatch(r"\s*-{3,}\s*", line):
+            continue
+        out.append(_unmark(line).rstrip())
+    return "\n".join(out)
+
+
+def toc_blank_lines(text: str, name: str) -> str:
+    """Blank lines between the table-of-contents entries."""
+    return "\n".join(line + "\n" if role == "toc" else line for role, line in line_roles(text, name))
+
+
+def hard_wrap(text: str, name: str, width: int = 23) -> str:
+    """Paragraphs broken every `width` characters with single newlines."""
+    out = []
+    for role, line in line_roles(text, name):
+        if role == "body" and len(line) > width:
+            chunks = [line[i : i + width] for i in range(0, len(line), width)]
+            assert not any(_BYLINE_LINE.match(c.strip()) for c in chunks)
+            line = "\n".join(chunks)
+        out.append(line)
+    return "\n".join(out)
+
+
+def wrap_headings(text: str, name: str, at: float = 1 / 3, sep: str = "\n") -> str:
+    """Each one-line heading split over two lines `at` its length (marked ones as `#` + `##`)."""
+    out = []
+    roles = line_roles(text, name)
+    for k, (role, line) in enumerate(roles):
+        two_line = _last_role(roles[:k]) == "heading" or _last_role(roles[:k:-1]) == "heading"
+        if role == "heading" and not two_line:
+            marked = line.lstrip().startswith("#")
+            bare = _unmark(line).strip()
+            cut = max(1, round(len(bare) * at))
+            first, second = bare[:cut].rstrip(), bare[cut:].lstrip()
+            line = f"# {first}{sep}## {second}" if marked else f"{first}{sep}{second}"
+        out.append(line)
+    return "\n".join(out)
+
+
+def fullwidth_bylines(text: str, name: str) -> str:
+    return "\n".join(
+        line.replace("(", "（").replace(")", "）") if role == "byline" else line for role, line in line_roles(text, name)
+    )
+
+
+def halfwidth_bylines(text: str, name: str) -> str:
+    return "\n".join(
+        line.replace("（", "(").replace("）", ")") if role == "byline" else line for role, line in line_roles(text, name)
+    )
+
+
+def extra_blank_lines(text: str, name: str) -> str:
+    """Three blank lines wherever there is one, as some converters leave between blocks."""
+    return re.sub(r"\n\n", "\n\n\n\n", text)
+
+
+def no_blank_lines(text: str, name: str) -> str:
+    """Not one blank line anywhere: single newlines between all blocks."""
+    return re.sub(r"\n\s*\n+", "\n", text)
+
+
+def bracketed_sections(text: str, name: str) -> str:
+    """TOC entries as `【要闻速递】title`."""
+    return re.sub(r"(?m)^- (\S{4})\*\* ?", r"【\1】", text)
+
+
+def colon_sections(text: str, name: str) -> str:
+    """TOC entries as `要闻速递：title`, no list mark, no bold."""
+    return re.sub(r"(?m)^- (\S{4})\*\* ?", r"\1：", text)
+
+
+def ideographic_spaces(text: str, name: str) -> str:
+    """Ideographic spaces (U+3000) wherever the file has a space, as in bylines `(代表工委　李兴军)`."""
+    return "\n".join(line.replace(" ", "\u3000") if role != "toc" else line for role, line in line_roles(text, name))
+
+
+def form_feeds(text: str, name: str) -> str:
+    """A form feed where a page break cut a paragraph."""
+    out = []
+    for role, line in line_roles(text, name):
+        if role == "body" and not re.search(r"[。！？]\**[”’)]?\s*$", line):
+            line += "\n\x0c"
+        out.append(line)
+    return "\n".join(out)
+
+
+def header_reordered(text: str, name: str) -> str:
+    """The date first, then the issue number, the compiler line last."""
+    date = re.search(r"(?m)^\d{4} 年 \d+ 月 \d+ 日$", text).group(0)
+    compiler = "杭州市人大常委会研究室编"
+    text = text.replace(date + "\n", "").replace(compiler + "\n", "")
+    return re.sub(r"(?m)^(第 \d+ 期.*)$", date + "\n\n\\1\n\n" + compiler, text, count=1)
+
+
+def everything(text: str, name: str) -> str:
+    for step in (add_markdown, toc_blank_lines, wrap_headings, hard_wrap, fullwidth_bylines):
+        text = step(text, name)
+    return text
+
+
+VARIANTS = {
+    "markdown added": add_markdown,
+    "markdown removed": strip_markdown,
+    "blank lines between TOC entries": toc_blank_lines,
+    "hard-wrapped paragraphs": hard_wrap,
+    "hard-wrapped at 9": lambda t, n: hard_wrap(t, n, 9),
+    "headings wrapped at a third": wrap_headings,
+    "headings wrapped at two thirds, blank between": lambda t, n: wrap_headings(t, n, 2 / 3, "\n\n"),
+    "headings wrapped in the middle, markdown added": lambda t, n: wrap_headings(add_markdown(t, n), n, 1 / 2),
+    "headings wrapped, markdown removed": lambda t, n: wrap_headings(strip_markdown(t, n), n, 0.4),
+    "fullwidth bylines": fullwidth_bylines,
+    "halfwidth bylines": halfwidth_bylines,
+    "extra blank lines": extra_blank_lines,
+    "no blank lines": no_blank_lines,
+    "TOC sections in brackets": bracketed_sections,
+    "TOC sections with colons": colon_sections,
+    "ideographic spaces": ideographic_spaces,
+    "form feeds at page breaks": form_feeds,
+    "header reordered": header_reordered,
+    "all of it": everything,
+    "all of it, markdown removed": lambda t, n: everything(strip_markdown(t, n), n),
+}
+
+
+def test_line_roles_match_the_expectations():
+    """The transforms above are only as good as the roles they rely on."""
+    for name in SEED_NAMES:
+        groups: list[str] = []
+        previous = ""
+        for role, line in line_roles(seed_text(name), name):
+            if role == "heading":
+                groups[-1:] = [groups[-1] + _unmark(line)] if previous == "heading" else [*groups[-1:], _unmark(line)]
+            if role != "blank":
+                previous = role
+        titles = [r[4] for r in records_of(name) if r[1] == "a"]
+        assert [compact(fold_width(g)) for g in groups] == [compact(t) for t in titles]
+        bylines = [line for role, line in line_roles(seed_text(name), name) if role == "byline"]
+        assert len(bylines) == len(records_of(name))
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_other_converters_give_the_same_records(tmp_path, issues, name, variant):
+    text = VARIANTS[variant](seed_text(name), name)
+    assert text != seed_text(name) or variant in ("markdown removed", "halfwidth bylines")
+    issue = parse_file(write(tmp_path, text))
+    assert issue.warnings == ()
+    assert (issue.issue, issue.issue_total, issue.date, issue.editor) == HEADERS[name]
+    assert [essentials(r) for r in issue.records] == [essentials(r) for r in issues[name].records]
+    assert_frameless(issue)
+
+
+def _drop(name: str, *roles: str, keep=lambda line: False) -> str:
+    return "\n".join(line for role, line in line_roles(seed_text(name), name) if role not in roles or keep(line))
+
+
+def _without_briefs(name: str) -> str:
+    """The issue as it would read with no 信息摘登: its TOC line and the briefs gone."""
+    out, bylines = [], 0
+    articles = sum(1 for r in records_of(name) if r[1] == "a")
+    for role, line in line_roles(seed_text(name), name):
+        if role == "toc" and "信息摘登" in line or bylines >= articles and role in ("body", "byline"):
+            continue
+        bylines += role == "byline"
+        out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("spaced", [False, True], ids=["toc as is", "blank lines between TOC entries"])
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_issue_without_briefs(issues, name, spaced):
+    """With no 信息摘登 entry the TOC ends before the first heading, however it is spaced."""
+    text = _without_briefs(name)
+    issue = parse_text(toc_blank_lines(text, name) if spaced else text)
+    articles = [r for r in issues[name].records if r.kind == "article"]
+    assert issue.warnings == ()
+    assert [essentials(r) for r in issue.records] == [essentials(r) for r in articles]
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_issue_without_the_toc_heading_line(issues, name):
+    """`目 录` itself missing: the TOC is found by its first section entry."""
+    issue = parse_text(_drop(name, "toc", keep=lambda line: not re.fullmatch(r"(#+\s*)?目\s*录", line.strip())))
+    assert issue.warnings == ()
+    assert [essentials(r) for r in issue.records] == [essentials(r) for r in issues[name].records]
+
+
+@pytest.mark.parametrize("name", SEED_NAMES)
+def test_issue_without_a_table_of_contents(issues, name):
+    """No TOC at all: a warning, and articles told from briefs by their headings."""
+    issue = parse_text(_drop(name, "toc"))
+    assert issue.warnings == ("no table of contents (目 录); articles found by their bylines",)
+    assert len(issue.records) == len(issues[name].records)
+    for got, want in zip(issue.records, issues[name].records):
+        assert (got.kind, got.district, got.org, got.authors) == (want.kind, want.district, want.org, want.authors)
+        assert (compact(got.title), compact(got.body)) == (compact(want.title), compact(want.body))
+        assert got.section == ("" if want.kind == "article" else BRIEF_SECTION)
+    assert_frameless(issue)
+
+
+# --------------------------------------------------------------------------- properties
+
+_FRAGMENTS = [
+    "杭州人大信息", "# 杭州人大信息", "(普 刊)", "第 9 期(总第 697 期)", "第 1 期（总第 1 期）",
+    "杭州市人大常委会研究室编", "2024 年 6 月 28 日", "2024 年 2 月 30 日", "目 录", "## 目 录",
+    "- 要闻速递** 市人大常委会积极推动西湖龙井", "- 监督纵横** 上城区:绘好“三张图”", "西湖区:聚焦三个“更”",
+    "【代表工作】临平区:“三多三聚”", "信息摘登: 四则", "- 信息摘登** 4 则", "- 信息摘登** 十二则", "- 信息摘登**",
+    "市人大常委会积极推动西湖龙井 “金字招牌”", "# 淳安县：“片区组团”履职新模式", "## 激发代表履职热情",
+    "上城区：绘好“三张图”推动医疗保障联动", "一是定方案、明思路。成立以县人大常委会主任为组长的专", "项课题组。",
+    "**一是完善工作机制。**市人大常委会", "拱墅区人大常委会将政务服务增值化改革工作列入年度监督计划。",
+    "(代表工委 李兴军)", "（办公厅）", "(上城区人大常委会办公室 蔡 静 张雄杰)", "()", "( )", "(a)",
+    "**", "#", "##", "---", "***", "* * *", "- ", "送:省人大常委会办公厅", "送", "本期责任编辑:杨青青",
+    "本期责任编辑:", "电话:(0571)85250657", "", "", "", " ", "\u3000", "\t", "\x0c", "\ufeff", "\x00",
+]
+_LINES = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=40)), max_size=50)
+
+
+def assert_well_formed(issue: Issue, text: str) -> None:
+    assert [r.id for r in issue.records] == [f"{issue.issue_total}-{n:02d}" for n in range(1, len(issue.records) + 1)]
+    assert all(r.kind in ("article", "brief") and isinstance(r.authors, tuple) for r in issue.records)
+    assert all(r.district in DISTRICT_NAMES + (CITY_LEVEL,) for r in issue.records)
+    assert all(isinstance(w, str) and w for w in issue.warnings)
+    whole = cleaned_compact(text).replace("*", "").replace("_", "")
+    for r in issue.records:
+        for value in (r.title, r.body, r.org, *r.authors):
+            assert compact(value).replace("*", "").replace("_", "") in whole, (r.id, value[:40])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.text(), _LINES.map("\n".join), _LINES.map("\r\n".join)))
+def test_any_text_gives_an_issue_or_a_parse_error(text):
+    try:
+        issue = parse_text(text, "any.txt")
+    except ParseError as exc:
+        assert exc.path == "any.txt" and exc.reason
+        return
+    assert_well_formed(issue, text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=3000))
+def test_any_bytes_give_an_issue_or_a_parse_error(data):
+    try:
+        issue = parse_text(decode(data, "any.bin"), "any.bin")
+    except ParseError as exc:
+        assert exc.path == "any.bin" and exc.reason
+        return
+    assert isinstance(issue, Issue)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_samples_with_lines_deleted_or_duplicated(data):
+    """Whatever goes missing or doubles, no header, TOC or footer line reaches a record."""
+    name = data.draw(st.sampled_from(SEED_NAMES), label="sample")
+    lines = seed_text(name).split("\n")
+    edits = data.draw(st.lists(st.tuples(st.booleans(), st.integers(0, 10**6)), min_size=1, max_size=8), label="edits")
+    for delete, pick in edits:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        at = filled[pick % len(filled)]
+        if delete:
+            del lines[at]
+        else:
+            lines.insert(at, lines[at])
+    text = "\n".join(lines)
+    try:
+        issue = parse_text(text, "edited.txt")
+    except ParseError as exc:
+        assert exc.path == "edited.txt"
+        return
+    assert_well_formed(issue, text)
+    assert_frameless(issue)
