@@ -73,9 +73,9 @@ def segmenter():
             seg.cache_file = "jieba.cache"
         except OSError:
             pass  # jieba falls back to rebuilding its prefix dictionary in memory
-        seg.load_userdict(str(DOMAIN_DICT))
-        for path in _active:
-            seg.load_userdict(path)
+        for path in (DOMAIN_DICT, *_active):
+            with open(path, "rb") as f:  # jieba leaves files it opens itself unclosed
+                seg.load_userdict(f)
         _segmenters[_active] = seg
     return seg
 

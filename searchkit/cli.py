@@ -210,3 +210,55 @@ def search(query: str, district, section, year, issues, since, until, authors, s
         write_csv(result, sys.stdout)
     else:
         render.search_result(result, filtered=filters.any())
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@main.command()
+@click.argument("record_id", metavar="ID")
+@click.option("--query", "-q", metavar="QUERY", help="Highlight this query's matches.")
+@index_dir_option
+def show(record_id: str, query: str | None, index_dir: str | None) -> None:
+    """Show one whole article (ID as in search results, e.g. 697-03).
+
+    \b
+    Examples:
+      searchkit show 697-03
+      searchkit show 697-02 --query 西湖龙井
+    """
+    from . import render
+    from .query import show_record
+
+    render.record(show_record(_snapshot(index_dir), record_id, query))
+
+
+@main.command()
+@index_dir_option
+def stats(index_dir: str | None) -> None:
+    """What is in the index: issues, gaps in the running numbers, records per year,
+    section and district, and where the index lives.
+
+    \b
+    Example:
+      searchkit stats
+    """
+    from . import render
+    from .stats import index_stats
+
+    render.stats(index_stats(_snapshot(index_dir)))
+
+
+@main.command("list")
+@index_dir_option
+def list_(index_dir: str | None) -> None:
+    """The indexed issues, one line each: 第N期(总第M期), date, records, source file.
+
+    \b
+    Example:
+      searchkit list
+    """
+    from . import render
+    from .stats import list_issues
+
+    render.issue_list(list_issues(_snapshot(index_dir)))

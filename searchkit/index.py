@@ -466,25 +466,59 @@ def _summarise(report: UpdateReport, files: dict) -> None:
     report.total_records = sum(len(e["ids"]) for e in files.values())
 
 
+def _parse_job(job: tuple[bytes, str]):
+    """Parse one file's bytes (in a worker process): an Issue, or the ParseError's reason."""
+    from .parser import decode, parse_text
+
+    data, source = job
+    try:
+        return parse_text(decode(data, source), source)
+    except ParseError as exc:
+        return exc.reason
+
+
+def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
+    """Parse files on every core when there are enough of them to pay for the processes."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < 16 or workers < 2:
+        results = []
+        for n, job in enumerate(jobs, start=1):
+            results.append(_parse_job(job))
+            if progress:
+                progress(job[1], n, len(jobs))
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    results = []
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for n, result in enumerate(pool.map(_parse_job, jobs, chunksize=8), start=1):
+            results.append(result)
+            if progress:
+                progress(jobs[n - 1][1], n, len(jobs))
+    return results
+
+
 def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
           progress) -> _Plan:
     plan = _Plan()
     plan.manifest = dict(old_files)
     current = {str(f.resolve()) for f in files}
-    # Files that disappeared from a folder indexed in this run lose their records.
+    # Files gone from a folder indexed in this run, or gone altogether, lose their records.
     for key, entry in old_files.items():
-        if key not in current and any(Path(key).is_relative_to(folder) for folder in folders) or (
-                key not in current and not Path(key).exists()):
+        gone = not Path(key).exists() or any(Path(key).is_relative_to(folder) for folder in folders)
+        if key not in current and gone:
             plan.drop.add(key)
             del plan.manifest[key]
             plan.touched = True
             report.files.append(FileOutcome(entry["source"], "removed", len(entry["ids"])))
-    owners = {e["issue_total"]: k for k, e in plan.manifest.items()}
-    for n, f in enumerate(files, start=1):
-        key = str(f.resolve())
-        source = display_path(f)
-        if progress:
-            progress(source, n, len(files))
+
+    # Which files changed: size and mtime first, then content.
+    jobs: list[tuple[bytes, str]] = []
+    changed: list[tuple[str, dict | None, int, int, str]] = []
+    for f in files:
+        key, source = str(f.resolve()), display_path(f)
         entry = old_files.get(key)
         try:
             size, mtime = _fingerprint(f)
@@ -498,17 +532,17 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
         digest = _sha1(data)
         if entry and entry["sha1"] == digest:
             plan.manifest[key] = dict(entry, size=size, mtime_ns=mtime, source=source)
-            plan.touched = True  # only the fingerprint moved; records stay
+            plan.touched = True  # only the fingerprint moved; the records stay
             report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
             continue
-        try:
-            from .parser import decode, parse_text
+        jobs.append((data, source))
+        changed.append((key, entry, size, mtime, digest))
 
-            issue = parse_text(decode(data, source), source)
-        except ParseError as exc:
-            report.files.append(FileOutcome(source, "skipped", reason=exc.reason))
-            if entry:  # it was good before; keep what we had rather than lose it
-                report.files[-1].reason += " (its earlier version stays indexed)"
+    owners = {e["issue_total"]: k for k, e in plan.manifest.items()}
+    for (key, entry, size, mtime, digest), (_, source), issue in zip(changed, jobs, _parse_all(jobs, progress)):
+        if isinstance(issue, str):
+            note = " (its earlier version stays indexed)" if entry else ""
+            report.files.append(FileOutcome(source, "skipped", reason=issue + note))
             continue
         owner = owners.get(issue.issue_total)
         if owner is not None and owner != key:
@@ -560,7 +594,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     else:
         ix = windex.create_in(str(gen), make_schema(), indexname=_WHOOSH_NAME)
 
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=256, procs=2, multisegment=True) if len(plan.parsed) > 20 else ix.writer(limitmb=256)
     try:
         for key in plan.drop:
             writer.delete_by_term("path", key)

@@ -581,3 +581,18 @@ def get_record(snapshot, record_id: str) -> Hit | None:
         hit = _stored_hit(searcher, docnum, 0.0)
         hit.snippets = [Snippet(searcher.stored_fields(docnum).get("body", ""), [])]
         return hit
+
+
+def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
+    """One whole record by id, its body as a single snippet, with the query's matches marked."""
+    from .errors import SearchkitError
+
+    hit = get_record(snapshot, record_id.strip())
+    if hit is None:
+        raise SearchkitError(f"no record {record_id!r} in the index; ids look like 697-03 (see `searchkit search`)")
+    if query:
+        keys = [t.key for t in positive_terms(parse_query(query)) if t.field in ("", "title")]
+        body = hit.snippets[0].text
+        hit.snippets = [Snippet(body, find_spans(body, keys))]
+        hit.title_highlights = find_spans(hit.title, keys)
+    return hit

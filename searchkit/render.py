@@ -180,3 +180,66 @@ def facets(counts: dict, console: Console | None = None) -> None:
     for name in ("district", "year", "section"):
         if counts.get(name):
             bars(console, name, counts[name])
+
+
+# --------------------------------------------------------------------------- records, stats, lists
+
+
+def record(hit, console: Console | None = None) -> None:
+    """A whole article: title, metadata, then its paragraphs."""
+    console = console or make_console()
+    fancy = is_fancy(console)
+    title = hit.title or "(信息摘登)"
+    console.print(highlighted(title, hit.title_highlights if hit.title else [], "bold" if fancy else ""))
+    if hit.toc_title:
+        console.print(Text(f"目录: {hit.toc_title}", style="dim" if fancy else ""))
+    console.print(Text(hit_meta(hit), style="dim" if fancy else ""))
+    console.print(Text(hit.source, style="dim" if fancy else ""))
+    console.print()
+    body = hit.snippets[0]
+    start = 0
+    for para in body.text.split("\n"):
+        end = start + len(para)
+        spans = [(max(s, start) - start, min(e, end) - start) for s, e in body.highlights if s < end and e > start]
+        console.print(highlighted(para, spans))
+        start = end + 1
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)  # pragma: no cover
+
+
+def stats(s, console: Console | None = None) -> None:
+    console = console or make_console()
+    first, last = s.first, s.last
+    lines = [
+        f"Index: {s.location}/ ({s.generation}, {_size(s.size_bytes)}), updated {s.updated}",
+        f"Issues: {len(s.issues)}, records: {s.records}",
+    ]
+    if first and last:
+        lines.append(f"From 第{first.issue}期(总第{first.issue_total}期) {first.date} "
+                     f"to 第{last.issue}期(总第{last.issue_total}期) {last.date}")
+        if s.gaps:
+            shown = ", ".join(str(n) for n in s.gaps[:30]) + (" …" if len(s.gaps) > 30 else "")
+            lines.append(f"Missing running numbers ({len(s.gaps)}): {shown}")
+        else:
+            lines.append("No gaps in the running numbers.")
+    for line in lines:
+        console.print(Text(line))
+    console.print()
+    bars(console, "year", s.per_year)
+    bars(console, "section", s.per_section)
+    bars(console, "district", s.per_district)
+
+
+def issue_list(issues, console: Console | None = None) -> None:
+    console = console or make_console()
+    t = table(console, "issue", "date", "records", "source", fold=("source",))
+    for i in issues:
+        t.add_row(f"第{i.issue}期(总第{i.issue_total}期)", i.date, str(i.records), Text(i.source))
+    console.print(t)
+    console.print(Text(f"{len(issues)} issues, {sum(i.records for i in issues)} records."))
