@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ _TOC_SEARCH_LINES = 20
 _TOC_LINE_MAX = 60  # a TOC title is never longer (compact characters)
 _MATCH_MIN = 0.6  # heading vs TOC title similarity that counts as the same title
 _HEADING_SPAN_MAX = 3
+_TOC_WRAP_MAX = 3  # lines a wrapped TOC title may take
 _CUT_HEADING_MIN = 4  # characters of a heading a truncated file must keep for it to count
 
 
@@ -254,8 +256,11 @@ def _paragraphs(lines: list[_Line]) -> list[str]:
 
 
 def _dedent_title(heading: str, toc_title: str) -> str:
-    """Remove spaces a layout wrap left inside a heading, keeping those the TOC also has."""
-    kept = {(m.group(1), m.group(2)) for m in re.finditer(r"(\S)\s+(?=(\S))", toc_title)}
+    """Remove spaces a layout wrap left inside a heading, keeping those the TOC also has.
+
+    A TOC title wrapped over lines comes joined with newlines: where it was wrapped says
+    nothing about spaces."""
+    kept = {(m.group(1), m.group(2)) for m in re.finditer(r"(\S)[^\S\n]+(?=(\S))", toc_title)}
 
     def fix(m: re.Match) -> str:
         left, right = m.group(1), m.group(2)
@@ -312,17 +317,19 @@ def parse_byline(content: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _brief_count(text: str) -> int | None:
+    """`4 则`, `四则`, `十二则` -> the number of briefs."""
     m = _BRIEF_COUNT_RE.search(text)
     if not m:
         return None
-    digits = m.group(1)
-    if digits.isdigit():
-        return int(digits)
-    # 一 .. 九十九: 四, 十二, 二十, 二十三
-    tens, _, ones = digits.rpartition("十")
-    if "十" not in digits:
-        return _CHINESE_DIGITS.get(digits) if len(digits) == 1 else None
-    return (_CHINESE_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CHINESE_DIGITS.get(ones, 0) if ones else 0)
+    numeral = m.group(1)
+    if numeral.isdigit():
+        return int(numeral)
+    tens, ten, ones = numeral.partition("十")
+    if not ten:
+        return _CHINESE_DIGITS.get(numeral)
+    if (tens and tens not in _CHINESE_DIGITS) or (ones and ones not in _CHINESE_DIGITS):
+        return None
+    return _CHINESE_DIGITS.get(tens, 1) * 10 + _CHINESE_DIGITS.get(ones, 0)
 
 
 # --------------------------------------------------------------------------- header
@@ -372,6 +379,7 @@ def _header_end(lines: list[_Line], at: int) -> int:
 class _TocEntry:
     section: str
     title: str
+    continued: bool = False  # on a line of its own, under an earlier entry's section mark
 
 
 def _toc_entry(raw: str) -> tuple[str, str] | None:
@@ -402,33 +410,37 @@ def _toc_start(lines: list[_Line], start: int) -> int | None:
 
 
 def _toc_end(lines: list[_Line], first: int) -> int:
-    """Index after the table of contents that starts at `first`.
+    """Index after the table of contents that starts at `first`: after its 信息摘登 entry.
 
-    It ends with its 信息摘登 entry. An issue without briefs has none; then its TOC ends at a
-    blank line followed by a line that is not a section entry, choosing the one whose next
-    line is most like the first title (the first article's heading repeats it)."""
+    An issue without briefs has none; see `_toc_end_before_heading`."""
     i = first
     while i < len(lines) and (not lines[i].text or _toc_like(lines[i])):
         if lines[i].text and _is_brief_entry(lines[i]):
             return i + 1
         i += 1
-    scan_end = i
+    return _toc_end_before_heading(lines, first, i)
+
+
+def _toc_end_before_heading(lines: list[_Line], first: int, scan_end: int) -> int:
+    """A TOC with no 信息摘登 entry ends at a blank line before a line that is no section entry.
+
+    Of those blank lines the one chosen is followed by the best likeness of the first title,
+    for there the first article's heading repeats it."""
     entries = [ln for ln in lines[first:scan_end] if ln.text and not _TOC_RE.match(ln.text)]
     if not entries:
         return first + 1
-    first_title = (_toc_entry(entries[0].raw) or ("", entries[0].text))[1] or entries[0].text
+    parsed = _toc_entry(entries[0].raw)
+    first_title = parsed[1] if parsed and parsed[1] else entries[0].text
     best, best_score = scan_end, -1.0
-    for b in range(first + 1, scan_end):
-        if lines[b].text or not lines[b - 1].text:
+    for blank in range(first + 1, scan_end):
+        if lines[blank].text or not lines[blank - 1].text:
             continue
-        nxt = next((k for k in range(b, scan_end) if lines[k].text), None)
-        if nxt is None or _toc_entry(lines[nxt].raw) or lines[nxt] is entries[0]:
+        after = list(itertools.islice((ln for ln in lines[blank:] if ln.text), 2))
+        if not after or _toc_entry(after[0].raw) or after[0] is entries[0]:
             continue
-        follow = next((k for k in range(nxt + 1, len(lines)) if lines[k].text), nxt)
-        score = max(_similarity(lines[nxt].text, first_title),
-                    _similarity(lines[nxt].text + lines[follow].text, first_title))
+        score = max(_similarity(after[0].text, first_title), _similarity("".join(ln.text for ln in after), first_title))
         if score > best_score:
-            best, best_score = b, score
+            best, best_score = blank, score
     return best
 
 
@@ -452,7 +464,7 @@ def _parse_toc(lines: list[_Line], start: int) -> tuple[list[_TocEntry], int | N
             elif title:
                 entries.append(_TocEntry(section, title))
         else:
-            entries.append(_TocEntry(section, line.text))
+            entries.append(_TocEntry(section, line.text, continued=True))
     return entries, briefs, end
 
 
@@ -488,47 +500,84 @@ def _heading_score(texts: list[str], starts: list[bool], at: int, matcher: diffl
     return best
 
 
-def _place_headings(units: list[_Line], toc: list[_TocEntry]) -> list[tuple[int, int] | None]:
-    """Place each TOC title on a heading line: (index, span) per entry, None where missing.
+@dataclass
+class _Placement:
+    """TOC entries `first` .. `first + count - 1` are the title of the heading at `at`, `span` lines long."""
+
+    first: int
+    count: int
+    at: int
+    span: int
+
+
+def _title_options(toc: list[_TocEntry]) -> dict[tuple[int, int], str]:
+    """(first entry, count) -> title: every entry, alone and with the continuation lines after
+    it in the same section, which may be the rest of a TOC line that a converter wrapped."""
+    options = {}
+    for k, entry in enumerate(toc):
+        title = entry.title
+        options[k, 1] = title
+        for count in range(2, _TOC_WRAP_MAX + 1):
+            nxt = toc[k + count - 1] if k + count - 1 < len(toc) else None
+            if nxt is None or not nxt.continued or nxt.section != entry.section:
+                break
+            title += " " + nxt.title
+            options[k, count] = title
+    return options
+
+
+def _place_headings(units: list[_Line], toc: list[_TocEntry]) -> list[_Placement]:
+    """Place the TOC titles on heading lines, in order; an entry left out has no heading.
 
     Every line that could open a heading is scored against every title; of all placements
-    that keep the TOC order, the one with the best total gain (score above 0.5) wins, so a
-    body line that resembles a later title, or a title without its heading, shifts nothing."""
-    n, m = len(units), len(toc)
+    that keep the TOC order, the one with the best total gain wins, so a body line that
+    resembles a later title, or a title without its heading, shifts nothing. A placement gains
+    its score above 0.5 for each character of TOC text it accounts for: one heading that
+    matches a wrapped title whole beats two lines that each match a piece of it."""
     texts = [_compact(u.text) for u in units]
     starts = [_may_start_heading(u) for u in units]
-    scores: dict[tuple[int, int], tuple[float, int]] = {}
-    for k, entry in enumerate(toc):
-        matcher = difflib.SequenceMatcher(None, "", _compact(entry.title), autojunk=False)
-        for j in range(n):
+    scores: dict[tuple[int, int, int], tuple[float, int]] = {}  # (line, entry, count) -> (gain, span)
+    for (k, count), title in _title_options(toc).items():
+        matcher = difflib.SequenceMatcher(None, "", _compact(title), autojunk=False)
+        for j in range(len(units)):
             hit = _heading_score(texts, starts, j, matcher) if starts[j] else None
             if hit:
-                scores[j, k] = (hit[0] - 0.5, hit[1])
-    return _align(scores, n, m)
+                scores[j, k, count] = ((hit[0] - 0.5) * len(matcher.b), hit[1])
+    return _align(scores, len(units), len(toc))
 
 
-def _align(scores: dict[tuple[int, int], tuple[float, int]], n: int, m: int) -> list[tuple[int, int] | None]:
-    """The order-keeping choice of (line, title) pairs with the best total gain (dynamic programming)."""
-    # best[j][k]: the best total gain for placing titles k.. on lines j..
+def _align(scores: dict[tuple[int, int, int], tuple[float, int]], n: int, m: int) -> list[_Placement]:
+    """The order-keeping choice of (line, titles) pairs with the best total gain (dynamic
+    programming). An article has a body, so a heading is never placed right after another."""
+
+    def after(j: int, span: int) -> int:  # the first line where the next heading may start
+        return min(j + span + 1, n)
+
+    # best[j][k]: the best total gain for placing entries k.. on lines j..
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for j in range(n - 1, -1, -1):
         for k in range(m - 1, -1, -1):
             here = max(best[j + 1][k], best[j][k + 1])
-            if (j, k) in scores:
-                gain, span = scores[j, k]
-                here = max(here, gain + best[j + span][k + 1])
+            for count in range(1, _TOC_WRAP_MAX + 1):
+                if (j, k, count) in scores:
+                    gain, span = scores[j, k, count]
+                    here = max(here, gain + best[after(j, span)][k + count])
             best[j][k] = here
-    placed: list[tuple[int, int] | None] = [None] * m
+    placements: list[_Placement] = []
     j = k = 0
     while j < n and k < m:
-        if (j, k) in scores and best[j][k] == scores[j, k][0] + best[j + scores[j, k][1]][k + 1]:
-            placed[k] = (j, scores[j, k][1])
-            j, k = j + scores[j, k][1], k + 1
-        elif best[j][k] == best[j + 1][k]:
-            j += 1
+        for count in range(1, _TOC_WRAP_MAX + 1):
+            hit = scores.get((j, k, count))
+            if hit and best[j][k] == hit[0] + best[after(j, hit[1])][k + count]:
+                placements.append(_Placement(k, count, j, hit[1]))
+                j, k = after(j, hit[1]), k + count
+                break
         else:
-            k += 1
-    return placed
+            if best[j][k] == best[j + 1][k]:
+                j += 1
+            else:
+                k += 1
+    return placements
 
 
 # --------------------------------------------------------------------------- pieces
@@ -551,31 +600,33 @@ def _skipped(units: list[_Line], start: int, end: int, warnings: list[str]) -> N
 
 def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None, warnings: list[str]) -> tuple[list[_Piece], int]:
     """The TOC's articles -> (pieces, index of the first unit after the last article)."""
-    placed = _place_headings(units, toc)
-    found = [(entry, hit) for entry, hit in zip(toc, placed) if hit is not None]
-    for entry, hit in zip(toc, placed):
-        if hit is None:
+    placements = _place_headings(units, toc)
+    placed = {p.first + i for p in placements for i in range(p.count)}
+    for k, entry in enumerate(toc):
+        if k not in placed:
             warnings.append(f"article missing: {entry.section} / {entry.title}")
     pieces: list[_Piece] = []
     cursor = 0
-    for k, (entry, (at, span)) in enumerate(found):
-        _skipped(units, cursor, at, warnings)
-        end = found[k + 1][1][0] if k + 1 < len(found) else len(units)
-        body: list[_Line] = []
-        byline = ""
-        cursor = end
-        for j in range(at + span, end):
-            if _is_byline(units[j]):
-                byline = _BYLINE_RE.match(units[j].text).group(1)
-                cursor = j + 1
-                break
-            body.append(units[j])
-        title = _dedent_title(" ".join(u.text for u in units[at : at + span]), entry.title)
-        toc_title = entry.title if _compact(entry.title) != _compact(title) else ""
-        if not byline and k + 1 == len(found) and brief_count:
+    for n, p in enumerate(placements):
+        _skipped(units, cursor, p.at, warnings)
+        end = placements[n + 1].at if n + 1 < len(placements) else len(units)
+        body, byline, cursor = _body(units, p.at + p.span, end)
+        entries = toc[p.first : p.first + p.count]
+        title = _dedent_title(" ".join(u.text for u in units[p.at : p.at + p.span]), "\n".join(e.title for e in entries))
+        toc_title = _join([e.title for e in entries])
+        if not byline and n + 1 == len(placements) and brief_count:
             warnings.append(f"no byline after the last article ({title}); briefs may be merged into it")
-        pieces.append(_Piece("article", entry.section, title, toc_title, body, byline))
+        toc_title = toc_title if _compact(toc_title) != _compact(title) else ""
+        pieces.append(_Piece("article", entries[0].section, title, toc_title, body, byline))
     return pieces, cursor
+
+
+def _body(units: list[_Line], start: int, end: int) -> tuple[list[_Line], str, int]:
+    """An article's lines from `start` up to its byline (at most to `end`) -> (lines, byline, index after)."""
+    for j in range(start, end):
+        if _is_byline(units[j]):
+            return units[start:j], _BYLINE_RE.match(units[j].text).group(1), j + 1
+    return units[start:end], "", end
 
 
 def _byline_pieces(units: list[_Line], with_toc: bool) -> tuple[list[_Piece], list[_Line]]:
