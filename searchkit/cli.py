@@ -262,3 +262,50 @@ def list_(index_dir: str | None) -> None:
     from .stats import list_issues
 
     render.issue_list(list_issues(_snapshot(index_dir)))
+
+
+# --------------------------------------------------------------------------- export
+
+
+@main.command()
+@click.argument("query")
+@click.option("--output", "-o", required=True, metavar="FILE", help="The file to write; - for standard output.")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default=None,
+              help="Output format (default: from the file's extension, else csv).")
+@click.option("--columns", metavar="A,B,…",
+              help="Columns to write, in this order (default: rank,score,id,date,issue,issue_total,section,"
+                   "district,title,org,authors,snippet,source).")
+@click.option("--force", "-f", is_flag=True, help="Replace FILE if it exists.")
+@index_dir_option
+def export(query: str, output: str, district, section, year, issues, since, until, authors, sort, fmt, columns,
+           force, index_dir) -> None:
+    """Export every hit of QUERY (not just the first page) to CSV, JSONL or XLSX.
+
+    CSV is UTF-8 with a byte-order mark so Excel and WPS show the Chinese correctly;
+    cells that would run as formulas are neutralised; the file is written completely
+    or not at all.
+
+    \b
+    Examples:
+      searchkit export 人大代表 -o 人大代表.csv
+      searchkit export 代表联络站 --district 余杭 -o 联络站.xlsx
+      searchkit export 营商环境 -o - --format jsonl
+      searchkit export 西湖 -o 西湖.csv --columns date,title,district,snippet --force
+    """
+    import os
+
+    from .export import export_result, format_for, parse_columns
+    from .query import search as run_search
+
+    filters = _filters(district, section, year, issues, since, until, authors)
+    cols = parse_columns(columns)
+    fmt = format_for(output, fmt)
+    if output != "-" and os.path.lexists(output) and not force and sys.stdin.isatty():
+        force = click.confirm(f"{output} exists. Replace it?", default=False, err=True)
+        if not force:
+            raise click.Abort()
+    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=None)
+    n = export_result(result, output, fmt, cols, force=force)
+    if output != "-":
+        click.echo(f"Wrote {n} hit{'s' if n != 1 else ''} for {query} to {output} ({fmt}).", err=True)
