@@ -13,6 +13,7 @@ import sys
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -46,6 +47,16 @@ def table(console: Console, *columns: str, title: str | None = None, fold: tuple
     return t
 
 
+def show_table(console: Console, t: Table) -> None:
+    """Print a table; in plain mode without the padding rich leaves at the ends of lines."""
+    if is_fancy(console):
+        console.print(t)
+        return
+    with console.capture() as captured:
+        console.print(t)
+    console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
 def issues_table(issues, console: Console | None = None) -> None:
     """The records of each parsed issue, one table per issue."""
     console = console or make_console()
@@ -57,7 +68,7 @@ def issues_table(issues, console: Console | None = None) -> None:
             byline = " ".join(filter(None, [r.org, *r.authors]))
             t.add_row(r.id, r.kind, r.section, r.district, Text(r.title or r.body[:30] + "…"), Text(byline),
                       str(len(r.body)))
-        console.print(t)
+        show_table(console, t)
 
 
 # --------------------------------------------------------------------------- progress and reports
@@ -108,7 +119,7 @@ def index_report(report, console: Console | None = None) -> None:
             note = f.reason or "; ".join(f.warnings)
             style = "red" if f.status == "skipped" else ("yellow" if f.warnings else "")
             t.add_row(Text(f.source), Text(f.status, style=style), str(f.records) if f.records else "", Text(note))
-        console.print(t)
+        show_table(console, t)
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "removed", "unchanged", "skipped")
                        if report.count(s))
     what = "rebuilt" if report.rebuilt else "updated"
@@ -127,6 +138,14 @@ def highlighted(text: str, spans, base: str = "") -> Text:
     for s, e in spans:
         t.stylize(HIGHLIGHT, s, e)
     return t
+
+
+def indented(console: Console, text: Text, by: int = 5) -> None:
+    """Print text indented; in a terminal its wrapped lines keep the indent too."""
+    if is_fancy(console):
+        console.print(Padding(text, (0, 0, 0, by)))
+    else:
+        console.print(Text(" " * by) + text)
 
 
 def byline(hit) -> str:
@@ -152,12 +171,12 @@ def search_result(result, filtered: bool = False, console: Console | None = None
         line = Text(f"{rank:>3}. ", style="bold" if fancy else "")
         line.append_text(highlighted(title, hit.title_highlights if hit.title else [], "bold" if fancy else ""))
         console.print(line)
-        console.print(Text("     " + hit_meta(hit), style="dim" if fancy else ""))
+        indented(console, Text(hit_meta(hit), style="dim" if fancy else ""))
         for snip in hit.snippets:
-            t = Text("     " + ("…" if snip.start else ""))
+            t = Text("…" if snip.start else "")
             t.append_text(highlighted(snip.text, snip.highlights))
             t.append("" if snip.at_end else "…")
-            console.print(t)
+            indented(console, t)
         console.print()
     shown = len(result.hits)
     more = f", showing {shown}" if shown < result.total else ""
@@ -172,7 +191,7 @@ def bars(console: Console, title: str, counts, width: int = 30) -> None:
     top = max((n for _, n in counts), default=0) or 1
     for name, n in counts:
         t.add_row(Text(str(name)), str(n), Text("█" * max(1, round(n * width / top)), style="cyan"))
-    console.print(t)
+    show_table(console, t)
 
 
 def facets(counts: dict, console: Console | None = None) -> None:
@@ -241,5 +260,5 @@ def issue_list(issues, console: Console | None = None) -> None:
     t = table(console, "issue", "date", "records", "source", fold=("source",))
     for i in issues:
         t.add_row(f"第{i.issue}期(总第{i.issue_total}期)", i.date, str(i.records), Text(i.source))
-    console.print(t)
+    show_table(console, t)
     console.print(Text(f"{len(issues)} issues, {sum(i.records for i in issues)} records."))
