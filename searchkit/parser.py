@@ -614,9 +614,9 @@ def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None,
         entries = toc[p.first : p.first + p.count]
         title = _dedent_title(" ".join(u.text for u in units[p.at : p.at + p.span]), "\n".join(e.title for e in entries))
         toc_title = _join([e.title for e in entries])
+        toc_title = toc_title if _compact(toc_title) != _compact(title) else ""
         if not byline and n + 1 == len(placements) and brief_count:
             warnings.append(f"no byline after the last article ({title}); briefs may be merged into it")
-        toc_title = toc_title if _compact(toc_title) != _compact(title) else ""
         pieces.append(_Piece("article", entries[0].section, title, toc_title, body, byline))
     return pieces, cursor
 
@@ -700,29 +700,19 @@ def _record(piece: _Piece, seq: int, facts: dict, source: str) -> Record:
 # --------------------------------------------------------------------------- the issue
 
 
-def parse_text(text: str, source: str = "<text>") -> Issue:
-    """Parse the text of one issue."""
-    lines = _lines(text)
-    issue_at, publication, issue_no, total, date, after = _parse_header(lines, source)
-    edition = next((ln.text.strip("()").replace(" ", "") for ln in lines[:issue_at] if ln.text.startswith("(")), "")
-    toc, brief_count, body_from = _parse_toc(lines, after)
-    warnings: list[str] = []
-
-    footer_at = next((i for i in range(body_from, len(lines)) if _FOOTER_RE.match(lines[i].text)), None)
+def _footer(lines: list[_Line], start: int) -> tuple[int | None, str]:
+    """Where the footer (送:, 本期责任编辑:, 电话:) starts after `start`, and the editor it names."""
+    at = next((i for i in range(start, len(lines)) if _FOOTER_RE.match(lines[i].text)), None)
     editor = ""
-    for line in lines[footer_at:] if footer_at is not None else ():
+    for line in lines[at:] if at is not None else ():
         m = _EDITOR_RE.search(line.text)
-        if m:
-            editor = m.group(1)
-    units = [ln for ln in lines[body_from : footer_at if footer_at is not None else len(lines)] if ln.text]
+        editor = m.group(1) if m else editor
+    return at, editor
 
-    if toc:
-        pieces, cursor = _articles(units, toc, brief_count, warnings)
-    else:
-        pieces, cursor = [], 0
-        warnings.append("no table of contents (目 录); articles found by their bylines")
-    more, rest = _byline_pieces(units[cursor:], bool(toc))
-    pieces += more
+
+def _after_bylines(rest: list[_Line], pieces: list[_Piece], brief_count: int | None, warnings: list[str]) -> None:
+    """Text after the last byline: the start of a brief cut off, or stray text once the
+    announced briefs are all there; then check the count."""
     briefs = sum(1 for p in pieces if p.kind == "brief")
     if rest and brief_count is not None and briefs >= brief_count:
         warnings.append(f"text after the last brief (line {rest[0].no}) belongs to no record; skipped")
@@ -732,6 +722,26 @@ def parse_text(text: str, source: str = "<text>") -> Issue:
         warnings.append(f"text after the last byline (line {rest[0].no}) kept as a brief with no byline")
     if brief_count is not None and briefs != brief_count:
         warnings.append(f"信息摘登 announces {brief_count} briefs, found {briefs}")
+
+
+def parse_text(text: str, source: str = "<text>") -> Issue:
+    """Parse the text of one issue."""
+    lines = _lines(text)
+    issue_at, publication, issue_no, total, date, after = _parse_header(lines, source)
+    edition = next((ln.text.strip("()").replace(" ", "") for ln in lines[:issue_at] if ln.text.startswith("(")), "")
+    toc, brief_count, body_from = _parse_toc(lines, after)
+    footer_at, editor = _footer(lines, body_from)
+    units = [ln for ln in lines[body_from:footer_at] if ln.text]  # footer_at None: to the end
+
+    warnings: list[str] = []
+    if toc:
+        pieces, cursor = _articles(units, toc, brief_count, warnings)
+    else:
+        pieces, cursor = [], 0
+        warnings.append("no table of contents (目 录); articles found by their bylines")
+    more, rest = _byline_pieces(units[cursor:], bool(toc))
+    pieces += more
+    _after_bylines(rest, pieces, brief_count, warnings)
     if footer_at is None:
         warnings.append("no footer (送: / 本期责任编辑:): the file may be truncated")
 
