@@ -8,7 +8,9 @@ exit status, in one place (`SearchkitGroup.invoke`); `--traceback` shows them in
 from __future__ import annotations
 
 import json
+import re
 import sys
+import unicodedata
 
 import click
 
@@ -24,7 +26,60 @@ class CliError(click.ClickException):
         self.exit_code = int(exc.exit_status)
 
 
+def _cells(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """Wrap by display width: Chinese characters take two columns and may break anywhere."""
+    lines, line = [], ""
+    for piece in re.findall(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+",
+                            " ".join(text.split())):
+        if piece.isspace():
+            line += " " if line else ""
+        elif _cells(line) + _cells(piece) <= width or not line.strip():
+            line += piece
+        else:
+            lines.append(line.rstrip())
+            line = piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class HelpFormatter(click.HelpFormatter):
+    """click's help layout, wrapping option help by display width (click counts characters)."""
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        first_col = min(max((len(r[0]) for r in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if len(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - len(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap_cells(second, max(self.width - first_col - 2, 10)) or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+class SearchkitContext(click.Context):
+    formatter_class = HelpFormatter
+
+
+class SearchkitCommand(click.Command):
+    context_class = SearchkitContext
+
+
 class SearchkitGroup(click.Group):
+    context_class = SearchkitContext
+    command_class = SearchkitCommand
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
