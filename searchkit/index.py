@@ -97,7 +97,7 @@ def make_schema():
         title=STORED,
         toc_title=STORED,
         org=STORED,
-        authors=KEYWORD(stored=True, commas=True),
+        authors=KEYWORD(stored=True, commas=True, lowercase=True),
         title_words=TEXT(analyzer=words, phrase=False, field_boost=TITLE_BOOST),
         body_words=TEXT(analyzer=words, phrase=False),
         body=STORED,
@@ -159,6 +159,7 @@ class TextStore:
     def __init__(self, rows: list[StoreRow | None]):
         self.rows = rows
         self.live = [i for i, r in enumerate(rows) if r is not None]
+        self.day = [int(r.date.replace("-", "")) if r is not None else 0 for r in rows]  # for sorting by date
         self._blobs: dict[str, tuple[str, list[int]]] = {}
 
     def _blob(self, field: str) -> tuple[str, list[int]]:
@@ -538,8 +539,17 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
         jobs.append((data, source))
         changed.append((key, entry, size, mtime, digest))
 
-    owners = {e["issue_total"]: k for k, e in plan.manifest.items()}
-    for (key, entry, size, mtime, digest), (_, source), issue in zip(changed, jobs, _parse_all(jobs, progress)):
+    results = _parse_all(jobs, progress)
+    # Who holds each running number: unchanged files, changed files that still parse (under
+    # their new number) and changed files that don't (they keep their old records).
+    parsed_keys = {key for (key, *_), issue in zip(changed, results) if not isinstance(issue, str)}
+    owners = {e["issue_total"]: k for k, e in plan.manifest.items() if k not in parsed_keys}
+    sources = {k: e["source"] for k, e in plan.manifest.items()}
+    for (key, *_), (_, source), issue in zip(changed, jobs, results):
+        sources[key] = source
+        if not isinstance(issue, str) and issue.records:
+            owners.setdefault(issue.issue_total, key)
+    for (key, entry, size, mtime, digest), (_, source), issue in zip(changed, jobs, results):
         if isinstance(issue, str):
             note = " (its earlier version stays indexed)" if entry else ""
             report.files.append(FileOutcome(source, "skipped", reason=issue + note))
@@ -548,12 +558,11 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
         if owner is not None and owner != key:
             report.files.append(FileOutcome(
                 source, "skipped",
-                reason=f"duplicate: issue 总第{issue.issue_total}期 is already indexed from {plan.manifest[owner]['source']}"))
+                reason=f"duplicate: issue 总第{issue.issue_total}期 is already indexed from {sources[owner]}"))
             continue
         if not issue.records:
             report.files.append(FileOutcome(source, "skipped", reason="no articles found", warnings=issue.warnings))
             continue
-        owners[issue.issue_total] = key
         if entry:
             plan.drop.add(key)
         new_entry = {"source": source, "size": size, "mtime_ns": mtime, "sha1": digest,

@@ -84,6 +84,9 @@ def _tokens(text: str):
         elif c == ")":
             yield "RP", ")", i
             i += 1
+        elif c == "-" and text[i + 1 : i + 2] in ('"', "("):
+            yield "NOT", "-", i  # -"phrase", -(group)
+            i += 1
         elif c == '"':
             end = text.find('"', i + 1)
             if end < 0:
@@ -199,7 +202,9 @@ def parse_query(text: str):
     """Query string -> syntax tree; `QuerySyntaxError` with a one-line reason."""
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(f"query too long: {len(text)} characters, at most {MAX_QUERY_CHARS}")
-    return _Parser(_CONTROL.sub("", text)).parse()
+    # Control characters go, but those that are whitespace (form feed from a PDF page
+    # break, vertical tab, ...) still separate terms.
+    return _Parser(_CONTROL.sub(lambda m: " " if m.group().isspace() else "", text)).parse()
 
 
 def positive_terms(node, negated: bool = False) -> list[Term]:
@@ -263,8 +268,8 @@ class Filters:
     kinds: tuple[str, ...] = ()
 
     def any(self) -> bool:
-        return bool(self.districts or self.sections or self.year or self.issues or self.since or self.until
-                    or self.authors or self.kinds)
+        return bool(self.districts or self.sections or self.year is not None or self.issues
+                    or self.since is not None or self.until is not None or self.authors or self.kinds)
 
     def whoosh_query(self, known_sections=KNOWN_SECTIONS):
         """These filters as one Whoosh query over the keyword, numeric and date fields, or None."""
@@ -282,12 +287,12 @@ class Filters:
         if self.issues:
             parts.append(wq.Or([wq.Or([wq.Term("issue", n), wq.Term("issue_total", n)]) for n in self.issues]))
         lo = hi = None
-        if self.year:
+        if self.year is not None:
             lo, hi = parse_date(str(self.year)), parse_date(str(self.year), end=True)
-        if self.since:
+        if self.since is not None:
             d = parse_date(self.since)
             lo = max(lo, d) if lo else d
-        if self.until:
+        if self.until is not None:
             d = parse_date(self.until, end=True)
             hi = min(hi, d) if hi else d
         if lo or hi:
@@ -443,8 +448,6 @@ class _Evaluator:
         self.universe = universe
         self.small = len(universe) < len(self.store.live) // 4
         self.title_sets: dict[str, set[int]] = {}
-        self.known_sections = sorted({r.section for r in self.store.rows if r is not None and r.section}
-                                     | set(KNOWN_SECTIONS))
 
     def text_docs(self, key: str, field: str) -> set[int]:
         within = self.universe if self.small else None
@@ -465,7 +468,10 @@ class _Evaluator:
         return self.whoosh(Filters(authors=(t.text,)))
 
     def whoosh(self, filters: Filters) -> set[int]:
-        q = filters.whoosh_query(self.known_sections)
+        known = KNOWN_SECTIONS
+        if filters.sections:  # sections seen in this index count as known too
+            known = sorted({r.section for r in self.store.rows if r is not None and r.section} | set(known))
+        q = filters.whoosh_query(known)
         return set(self.searcher.docs_for_query(q)) & self.universe
 
     def eval(self, node) -> set[int]:
@@ -522,24 +528,13 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         keys = list(dict.fromkeys(t.key for t in text_terms))
 
         # BM25F over the jieba words the query shares with the index.
-        scores: dict[int, float] = {}
         words = list(dict.fromkeys(w for k in keys for w in scoring_words(searcher.reader(), k)))
-        if words and matched:
-            q = wq.Or([wq.Term(f, w) for w in words for f in ("title_words", "body_words")])
-            for hit in searcher.search(q, filter=matched, limit=None):
-                scores[hit.docnum] = hit.score
-
-        rows = store.rows
-
-        def title_terms(d: int) -> int:
-            return sum(1 for k in keys if d in evaluator.title_sets.get(k, ()))
-
+        scoring = wq.Or([wq.Term(f, w) for w in words for f in ("title_words", "body_words")]) if words else None
         if sort == "date":
-            order = sorted(matched, key=lambda d: (rows[d].date, rows[d].id), reverse=True)
+            page = sorted(matched, key=lambda d: (store.day[d], store.rows[d].id), reverse=True)[:limit or None]
+            scores = _scores(searcher, scoring, set(page), None)
         else:
-            order = sorted(matched, key=lambda d: (-title_terms(d), -scores.get(d, 0.0),
-                                                   _neg(rows[d].date), rows[d].id))
-        page = order if not limit else order[:limit]
+            page, scores = _rank(searcher, scoring, store, matched, evaluator.title_sets, keys, limit or None)
         hits = []
         for d in page:
             hit = _stored_hit(searcher, d, scores.get(d, 0.0))
@@ -555,9 +550,37 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         return result
 
 
-def _neg(date: str) -> str:
-    """A key that sorts ISO dates newest first inside an ascending sort."""
-    return "".join(chr(0x10FFFF - ord(c)) for c in date)
+def _scores(searcher, scoring, docs: set[int], limit: int | None) -> dict[int, float]:
+    """BM25F scores of the best `limit` (None: all) of `docs` that share a word with the query."""
+    if scoring is None or not docs:
+        return {}
+    return {hit.docnum: hit.score for hit in searcher.search(scoring, filter=docs, limit=limit)}
+
+
+def _rank(searcher, scoring, store, matched: set[int], title_sets: dict[str, set[int]], keys: list[str],
+          limit: int | None) -> tuple[list[int], dict[int, float]]:
+    """The best `limit` of `matched`: by how many query terms the title holds, then BM25F,
+    then newest first. Only as many documents are scored as the page needs, tier by tier,
+    so Whoosh can skip postings blocks that cannot reach the page."""
+    tiers: dict[int, set[int]] = {}
+    for d in matched:
+        tiers.setdefault(sum(1 for k in keys if d in title_sets.get(k, ())), set()).add(d)
+    page: list[int] = []
+    scores: dict[int, float] = {}
+    for level in sorted(tiers, reverse=True):
+        need = None if limit is None else limit - len(page)
+        if need is not None and need <= 0:
+            break
+        tier = tiers[level]
+        tier_scores = _scores(searcher, scoring, tier, need)
+        scores.update(tier_scores)
+        # Ties go to the lower docnum, as in Whoosh's top-k, so a page is the head of the full ranking.
+        ranked = sorted(tier_scores, key=lambda d: (-tier_scores[d], d))
+        if need is None or len(ranked) < need:  # documents sharing no word with the query: newest first
+            rest = sorted(tier.difference(tier_scores), key=lambda d: (-store.day[d], store.rows[d].id))
+            ranked += rest
+        page += ranked if need is None else ranked[:need]
+    return page, scores
 
 
 def facet_counts(store, docnums) -> dict[str, list[tuple[str, int]]]:

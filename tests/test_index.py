@@ -286,9 +286,6 @@ def test_a_duplicate_takes_over_when_the_original_goes(corpus, root):
     assert hit_ids(root, "西湖龙井") == truth(corpus, ["西湖龙井"])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: index._plan builds `owners` from the old manifest, so a changed file "
-                                        "still owns its previous issue number and a new file with that number is "
-                                        "skipped as a duplicate of it")
 def test_a_renumbered_file_frees_its_old_number(corpus, root):
     update_index([corpus], root)
     edit(corpus / FILE_697.name, "总第 697 期", "总第 698 期")
