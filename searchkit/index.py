@@ -409,6 +409,7 @@ class _Plan:
         self.drop: set[str] = set()  # paths whose old records go
         self.manifest: dict[str, dict] = {}  # the new manifest's files
         self.touched = False  # anything to write at all
+        self.scanned_ns = 0  # when this update started looking at the files
 
 
 def update_index(
@@ -419,6 +420,7 @@ def update_index(
 ) -> UpdateReport:
     """Bring the index in `root` up to date with the issue files under `paths`."""
     started = time.perf_counter()
+    scan_started = time.time_ns()
     report = UpdateReport(index_dir=str(root))
     if root.exists() and not root.is_dir():
         raise UsageError(f"index folder {root} is a file, not a folder; give a folder with --index-dir")
@@ -449,7 +451,9 @@ def update_index(
         files, folders, missing = collect_files(Path(p) for p in paths)
         report.files.extend(missing)
         old_files: dict[str, dict] = dict(old.manifest["files"]) if old else {}
-        plan = _plan(files, folders, old_files, report, progress)
+        scanned = old.manifest.get("scanned_ns", 0) if old else 0
+        plan = _plan(files, folders, old_files, report, progress, scanned)
+        plan.scanned_ns = scan_started
 
         if old is not None and not plan.touched:
             report.generation = old.gen_dir.name
@@ -502,7 +506,7 @@ def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
 
 
 def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
-          progress) -> _Plan:
+          progress, scanned_ns: int = 0) -> _Plan:
     plan = _Plan()
     plan.manifest = dict(old_files)
     current = {str(f.resolve()) for f in files}
@@ -523,7 +527,10 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
         entry = old_files.get(key)
         try:
             size, mtime = _fingerprint(f)
-            if entry and (entry["size"], entry["mtime_ns"]) == (size, mtime):
+            # Trust size and mtime only for files last changed well before the previous scan:
+            # an edit within the same clock tick as that scan keeps both (git's "racy" files).
+            settled = mtime < scanned_ns - 2_000_000_000
+            if entry and (entry["size"], entry["mtime_ns"]) == (size, mtime) and settled:
                 report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
                 continue
             data = f.read_bytes()
@@ -532,8 +539,9 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
             continue
         digest = _sha1(data)
         if entry and entry["sha1"] == digest:
-            plan.manifest[key] = dict(entry, size=size, mtime_ns=mtime, source=source)
-            plan.touched = True  # only the fingerprint moved; the records stay
+            if (entry["size"], entry["mtime_ns"], entry["source"]) != (size, mtime, source):
+                plan.manifest[key] = dict(entry, size=size, mtime_ns=mtime, source=source)
+                plan.touched = True  # only the fingerprint moved; the records stay
             report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
             continue
         jobs.append((data, source))
@@ -632,6 +640,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
         "format": FORMAT_VERSION,
         "searchkit": __version__,
         "updated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "scanned_ns": plan.scanned_ns,
         "dictionaries": digest,
         "files": plan.manifest,
     }
