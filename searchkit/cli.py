@@ -112,6 +112,9 @@ def main(ctx: click.Context, traceback: bool) -> None:
 def parse(files: tuple[str, ...], fmt: str) -> None:
     """Show the article records of issue FILES, as the parser reads them.
 
+    Exit status 1 if a file is not an issue, or an issue has parts missing
+    (a truncated file): its records are still shown, with a warning.
+
     \b
     Examples:
       searchkit parse seeds/000_dbed6e9d040a5771.txt
@@ -136,8 +139,8 @@ def parse(files: tuple[str, ...], fmt: str) -> None:
         render.issues_table(issues)
     for failure in failures:
         click.echo(f"Error: {failure}", err=True)
-    if failures:
-        sys.exit(1)
+    if failures or any(issue.warnings for issue in issues):
+        sys.exit(1)  # a file that could not be read, or an issue with parts missing
 
 
 # --------------------------------------------------------------------------- shared options
