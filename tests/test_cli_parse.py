@@ -31,5 +31,5 @@ def test_parse_truncated_issue_shows_its_records_warns_and_fails(tmp_path):
     result = CliRunner().invoke(main, ["parse", str(cut), "--format", "json"])
     assert result.exit_code == 1
     assert [r["id"] for r in json.loads(result.stdout)][:4] == ["697-01", "697-02", "697-03", "697-04"]
-    assert "article missing: 监督纵横 / 临平区" in result.stderr
+    assert "article missing: 情况交流 / 西湖区" in result.stderr
     assert "Traceback" not in result.output
