@@ -71,6 +71,12 @@ What it measures (per size; times are wall clock on a warm page cache)
                       recall(pooled) is Σ|found ∩ truth| / Σ|truth|; wrong hits counts
                       found records outside the truth.
 
+CPU time beside wall time
+    On a machine shared with other work, wall times stretch while a process waits for a
+    core; CPU time (user + sys of the process, `time.process_time` in-process) does not.
+    The table gives both for builds, fresh searches and the query p95; targets are judged
+    on wall time, as a user feels it.
+
 Caches and neighbours
     The jieba dictionary caches are left where each system puts them by default
     (searchkit: $XDG_CACHE_HOME/searchkit or ~/.cache/searchkit; the textbook recipe:
@@ -420,6 +426,7 @@ def summarise_latency(data: dict) -> dict:
     slowest = sorted(per_query.items(), key=lambda kv: -kv[1])[:5]
     return {"p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95), "max_ms": max(lat),
             "first_run_p95_ms": percentile(list(data["first_run_ms"].values()), 95),
+            "cpu_p95_ms": percentile([t for times in data["cpu_ms"].values() for t in times], 95),
             "first_run_ms": data["first_run_ms"],
             "first_query_ms": data["first_query_ms"], "open_ms": data["open_ms"], "docs": data["docs"],
             "worker_peak_mb": data["worker_peak_mb"], "per_query_median_ms": per_query,
@@ -583,18 +590,20 @@ def latency_main(system: str, archive: str, index: str, qfile: str, passes: str,
 
         profiler = cProfile.Profile()
         profiler.enable()
+    cpu: dict[str, list[float]] = {label(spec): [] for spec in queries}
     for _ in range(int(passes)):
         for spec in queries:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             top10(spec)
             latency[label(spec)].append((time.perf_counter() - t) * 1000)
+            cpu[label(spec)].append((time.process_time() - c) * 1000)
     if profiler:
         profiler.disable()
         profiler.dump_stats(os.environ["BENCH_PROFILE"])
     found = {label(spec): sorted(everything(spec)) for spec in queries}
     Path(outfile).write_text(json.dumps({
         "open_ms": (opened - started) * 1000, "first_query_ms": (first - opened) * 1000, "docs": docs,
-        "latency_ms": latency, "first_run_ms": warmup, "found": found}, ensure_ascii=False), encoding="utf-8")
+        "latency_ms": latency, "cpu_ms": cpu, "first_run_ms": warmup, "found": found}, ensure_ascii=False), encoding="utf-8")
 
 
 def _open_system(system: str, archive: Path, index: Path):
@@ -834,12 +843,15 @@ def table_rows(result: dict) -> list[tuple]:
         ("index size", "MB", "index_mb", None),
         ("index size / text", "x", "index_ratio", "size_ratio"),
     ]
-    rows += [(f"fresh search {q} (median)", "s", f"fresh.{q}.median_s", "fresh_median_s") for q in FRESH_QUERIES]
+    for q in FRESH_QUERIES:
+        rows += [(f"fresh search {q} (median)", "s", f"fresh.{q}.median_s", "fresh_median_s"),
+                 ("  its CPU time (median)", "s", f"fresh.{q}.cpu_median_s", None)]
     rows += [
         ("open + first query", "ms", "latency.first_query_ms", None),
         ("query p50", "ms", "latency.p50_ms", None),
         ("query p95", "ms", "latency.p95_ms", "p95_ms"),
         ("query max", "ms", "latency.max_ms", None),
+        ("  p95 in CPU time", "ms", "latency.cpu_p95_ms", None),
         ("  p95 of first runs", "ms", "latency.first_run_p95_ms", None),
         ("recall (pooled)", "recall", "recall_pooled", "recall_pooled"),
         ("recall (mean of queries)", "recall", "recall_mean", "recall_mean"),
