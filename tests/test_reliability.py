@@ -80,6 +80,13 @@ def kill_group(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
+def children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # not Linux, or gone
+        return []
+
+
 def output(result: subprocess.CompletedProcess) -> str:
     return result.stdout + result.stderr
 
@@ -304,17 +311,18 @@ def test_searches_during_an_update_see_the_old_or_the_new_index(scenario):
     try:
         while proc.poll() is None:
             seen.append(scenario.state(root))
-            if len(seen) % 5 == 1:  # now and then a whole `searchkit search` process too
+            if len(seen) == 2:  # and once a whole `searchkit search` process
                 result = run_cli("search", MARKER, "--index-dir", str(root), "--format", "json", cwd=scenario.base)
                 assert result.returncode == 0, output(result)
                 hits = [h["id"] for h in json.loads(result.stdout)["hits"]]
                 assert hits in ([], [scenario.watched])
                 cli_searches += 1
+        proc.wait(timeout=120)
     finally:
         kill_group(proc)
     assert proc.returncode == 0, proc.log.read_text()
     assert scenario.state(root) == "new"
-    assert len(seen) >= 3 and cli_searches >= 1, seen
+    assert len(seen) >= 2 and cli_searches == 1, seen
     assert seen == sorted(seen, key=("old", "new").index), seen  # once new, never old again
 
 
@@ -350,7 +358,7 @@ def test_a_run_killed_alone_leaves_no_lock_behind(scenario, tmp_path):
     try:
         writing = wait_until(lambda: any(p.is_dir() for p in root.iterdir()), first)
         assert writing, "the build ended before it started writing"
-        time.sleep(min(0.5, scenario.full_run / 4))
+        wait_until(lambda: bool(children(first.pid)), first, timeout=0.5)  # its helpers, if it has any
         first.send_signal(signal.SIGKILL)  # the main process only, not its helpers
         first.wait(timeout=30)
         for _ in range(4):  # helpers that exit on their own are given a moment
