@@ -4,7 +4,9 @@ The analyzer is a chain of small Whoosh parts:
 
     JiebaTokenizer() | SearchKeyFilter() | PunctuationFilter()
 
-* `JiebaTokenizer` segments with jieba plus the domain dictionary shipped in
+* `JiebaTokenizer` segments with jieba (through `rjieba`, the jieba-rs port: the same
+  dictionary and algorithm, about 25x faster, loaded in 0.1 s instead of 1 s) plus the
+  domain dictionary shipped in
   `searchkit/data/dict.txt` and any user dictionaries, and honours Whoosh's tokenizer
   arguments: token *ordinals* as positions (`start_pos`), true character offsets
   (`start_char`), `keeporiginal`, `tokenize=False`. (jieba's own `ChineseAnalyzer` stores
@@ -17,31 +19,27 @@ Words only rank hits. Which records match is decided on the exact text (see `que
 so a segmentation choice can never hide a hit. The query side needs no jieba at all: it
 reads query words off the index's own vocabulary (`query.scoring_words`).
 
-jieba is imported, and its dictionary loaded, only when text is first segmented, so that
-opening an index for search (which unpickles this analyzer) stays fast. Its dictionary
-cache goes to a per-user folder, not the shared temp folder.
+The segmenter is imported, and its dictionary loaded, only when text is first segmented,
+so that opening an index for search (which unpickles this analyzer) stays fast. It keeps
+its dictionary in memory: nothing is cached in the shared temp folder.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
+import re
 from pathlib import Path
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
 from .normalize import search_key
 
+_WORDLIKE = re.compile(r"[^\W_]")  # a letter, digit or Han character
 DOMAIN_DICT = Path(__file__).with_name("data") / "dict.txt"
 
+SEGMENTER = "rjieba-0.2"  # part of the dictionaries digest: another segmenter means re-analysis
 _segmenters: dict[tuple[str, ...], object] = {}
 _active: tuple[str, ...] = ()
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "searchkit"
 
 
 def use_dictionaries(paths=()) -> None:
@@ -52,30 +50,34 @@ def use_dictionaries(paths=()) -> None:
 
 def dictionaries_digest(paths=()) -> str:
     """A fingerprint of the dictionaries in use: an index built with others must be re-analysed."""
-    h = hashlib.sha1()
+    h = hashlib.sha1(SEGMENTER.encode())
     for p in (DOMAIN_DICT, *paths):
         h.update(Path(p).read_bytes())
     return h.hexdigest()[:16]
 
 
+def _dictionary_words(path):
+    """Entries of a jieba-format dictionary file: `word [frequency] [tag]` per line."""
+    with open(path, encoding="utf-8-sig") as f:
+        for line in f:
+            parts = line.split()
+            if not parts or parts[0].startswith("#"):
+                continue
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+            tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
+            yield parts[0], freq, tag
+
+
 def segmenter():
-    """The jieba tokenizer for the active dictionaries, loaded once per process."""
+    """The segmenter for the active dictionaries, loaded once per process."""
     seg = _segmenters.get(_active)
     if seg is None:
-        import jieba
+        import rjieba
 
-        jieba.setLogLevel(logging.WARNING)
-        seg = jieba.Tokenizer()
-        folder = cache_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            seg.tmp_dir = str(folder)
-            seg.cache_file = "jieba.cache"
-        except OSError:
-            pass  # jieba falls back to rebuilding its prefix dictionary in memory
+        seg = rjieba.Jieba()
         for path in (DOMAIN_DICT, *_active):
-            with open(path, "rb") as f:  # jieba leaves files it opens itself unclosed
-                seg.load_userdict(f)
+            for word, freq, tag in _dictionary_words(path):
+                seg.add_word(word, freq, tag)
         _segmenters[_active] = seg
     return seg
 
@@ -95,7 +97,7 @@ class JiebaTokenizer(Tokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        for pos, (word, start, end) in enumerate(segmenter().tokenize(value)):
+        for pos, (word, start, end) in enumerate(segmenter().tokenize(value, "default", True)):
             t.text = word
             t.boost = 1.0
             t.stopped = False
@@ -123,7 +125,7 @@ class PunctuationFilter(Filter):
 
     def __call__(self, tokens):
         for t in tokens:
-            if any(c.isalnum() for c in t.text):
+            if _WORDLIKE.search(t.text):
                 yield t
 
 

@@ -611,7 +611,12 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     else:
         ix = windex.create_in(str(gen), make_schema(), indexname=_WHOOSH_NAME)
 
-    writer = ix.writer(limitmb=256, procs=2, multisegment=True) if len(plan.parsed) > 20 else ix.writer(limitmb=256)
+    # Large batches go to Whoosh's multiprocessing writer: one segment per core, no final merge.
+    cores = min(os.cpu_count() or 1, 4)
+    if len(plan.parsed) > 20 and cores > 1:
+        writer = ix.writer(limitmb=64, procs=cores, multisegment=True)
+    else:
+        writer = ix.writer(limitmb=128)
     try:
         for key in plan.drop:
             writer.delete_by_term("path", key)

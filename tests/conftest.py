@@ -18,7 +18,7 @@ SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_environment(tmp_path_factory):
-    """Tests never touch the user's index or jieba cache: both live under pytest's tmp."""
+    """Tests never touch the user's index or caches: they live under pytest's tmp."""
     os.environ.pop("SEARCHKIT_INDEX_DIR", None)
     os.environ.setdefault("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     yield

@@ -158,7 +158,7 @@ def test_user_dictionary_adds_words(tmp_path):
 
 
 def test_loading_dictionaries_leaves_no_file_open(tmp_path):
-    """jieba's load_userdict never closes a file it opens itself (a ResourceWarning under -W error)."""
+    """Loading dictionaries leaves no file open (a ResourceWarning under -W error)."""
     import gc
     import warnings
 
