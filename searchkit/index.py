@@ -32,16 +32,19 @@ import os
 import pickle
 import shutil
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import __version__
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, SearchkitError, UsageError
 from .normalize import search_key
-from .parser import Issue, Record, parse_file
 
-FORMAT_VERSION = 1
+if TYPE_CHECKING:
+    from .parser import Issue, Record
+
+FORMAT_VERSION = 2  # 2: the text store holds UTF-16 blobs
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
@@ -130,64 +133,78 @@ def _whoosh_doc(record: Record, path: str) -> dict:
 # --------------------------------------------------------------------------- the exact-text store
 
 
-@dataclass
+@dataclass(frozen=True)
 class StoreRow:
-    """What matching, filtering by facet and sorting by date need of one document."""
+    """What filtering by facet, sorting by date and reporting need of one document."""
 
     id: str
-    title_key: str  # search_key(title) + "\x1f" + search_key(toc_title)
-    body_key: str
     district: str
     section: str
     date: str
     authors: tuple[str, ...]
 
-    @classmethod
-    def of(cls, record: Record) -> "StoreRow":
-        return cls(record.id, search_key(record.title) + "\x1f" + search_key(record.toc_title),
-                   search_key(record.body), record.district, record.section, record.date,
+
+def store_entry(record: Record) -> tuple[StoreRow, str, str]:
+    """A record's store row and its title and body search keys (the title key holds the
+    TOC title too, after a unit separator that no search key contains)."""
+    row = StoreRow(record.id, record.district, record.section, record.date,
                    tuple(search_key(a) for a in record.authors))
+    return row, search_key(record.title) + "\x1f" + search_key(record.toc_title), search_key(record.body)
 
 
 class TextStore:
     """Search keys of every document, in Whoosh docnum order, for grep-exact matching.
 
-    Titles and bodies are each one string with documents separated by NUL, so one
-    `str.find` pass over the whole archive finds every document that contains a key.
+    Titles and bodies are each one string, documents separated by NUL, so one `str.find`
+    pass over the whole archive finds every document that contains a key. On disk the two
+    strings are UTF-16, which decodes at memory speed, so opening the store costs little
+    more than reading it.
     """
 
-    def __init__(self, rows: list[StoreRow | None]):
+    FIELDS = ("title", "body")
+
+    def __init__(self, rows: list[StoreRow | None], texts: dict[str, str], starts: dict[str, list[int]]):
         self.rows = rows
+        self.texts = texts
+        self.starts = starts
         self.live = [i for i, r in enumerate(rows) if r is not None]
         self.day = [int(r.date.replace("-", "")) if r is not None else 0 for r in rows]  # for sorting by date
-        self._blobs: dict[str, tuple[str, list[int]]] = {}
 
-    def _blob(self, field: str) -> tuple[str, list[int]]:
-        blob = self._blobs.get(field)
-        if blob is None:
-            texts = [(getattr(r, field) if r is not None else "") for r in self.rows]
-            starts, pos = [], 0
-            for t in texts:
-                starts.append(pos)
-                pos += len(t) + 1
-            blob = ("\x00".join(texts), starts)
-            self._blobs[field] = blob
-        return blob
+    @classmethod
+    def build(cls, entries: list[tuple[StoreRow, str, str] | None]) -> "TextStore":
+        texts, starts = {}, {}
+        for column, field in enumerate(cls.FIELDS, start=1):
+            keys = [e[column] if e is not None else "" for e in entries]
+            offsets, pos = [], 0
+            for key in keys:
+                offsets.append(pos)
+                pos += len(key) + 1
+            texts[field], starts[field] = "\x00".join(keys), offsets
+        return cls([e[0] if e is not None else None for e in entries], texts, starts)
+
+    def _span(self, field: str, docnum: int) -> tuple[int, int]:
+        starts = self.starts[field]
+        end = starts[docnum + 1] - 1 if docnum + 1 < len(starts) else len(self.texts[field])
+        return starts[docnum], end
+
+    def entry(self, docnum: int) -> tuple[StoreRow, str, str] | None:
+        """A document's row and keys, as `store_entry` made them."""
+        if self.rows[docnum] is None:
+            return None
+        return (self.rows[docnum], *(self.texts[f][slice(*self._span(f, docnum))] for f in self.FIELDS))
 
     def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
-        """Docnums whose `field` ("title_key" or "body_key") contains `key`."""
-        text, starts = self._blob(field)
-        n = len(starts)
+        """Docnums whose `field` ("title" or "body") contains `key`; only those `within`, if given."""
+        text, starts = self.texts[field], self.starts[field]
+        found = set()
         if within is not None:
-            found = set()
             for d in within:
-                end = starts[d + 1] - 1 if d + 1 < n else len(text)
-                if text.find(key, starts[d], end) >= 0:
+                if text.find(key, *self._span(field, d)) >= 0:
                     found.add(d)
             return found
         from bisect import bisect_right
 
-        found = set()
+        n = len(starts)
         i = text.find(key)
         while i >= 0:
             d = bisect_right(starts, i) - 1
@@ -197,20 +214,25 @@ class TextStore:
             i = text.find(key, starts[d + 1])
         return found
 
-    def count(self, key: str, field: str, docnum: int) -> int:
-        text, starts = self._blob(field)
-        end = starts[docnum + 1] - 1 if docnum + 1 < len(starts) else len(text)
-        return text.count(key, starts[docnum], end)
-
     def dump(self, path: Path) -> None:
-        rows = [None if r is None else (r.id, r.title_key, r.body_key, r.district, r.section, r.date, r.authors)
-                for r in self.rows]
-        _write_atomic(path, pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+        data = {
+            "rows": [None if r is None else (r.id, r.district, r.section, r.date, r.authors) for r in self.rows],
+            **{f: self.texts[f].encode("utf-16-le", "surrogatepass") for f in self.FIELDS},
+            **{f"{f}_starts": array("q", self.starts[f]).tobytes() for f in self.FIELDS},
+        }
+        _write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
     @classmethod
     def load(cls, path: Path) -> "TextStore":
-        rows = pickle.loads(path.read_bytes())
-        return cls([None if r is None else StoreRow(*r) for r in rows])
+        try:
+            data = pickle.loads(path.read_bytes())
+            rows = [None if r is None else StoreRow(*r) for r in data["rows"]]
+            texts = {f: data[f].decode("utf-16-le", "surrogatepass") for f in cls.FIELDS}
+            starts = {f: array("q", data[f"{f}_starts"]).tolist() for f in cls.FIELDS}
+        except (OSError, EOFError, ValueError, TypeError, KeyError, pickle.UnpicklingError) as exc:
+            raise IndexVersionError(f"the index's text store {path} is damaged ({type(exc).__name__}); "
+                                    f"rebuild it: `searchkit index --rebuild`") from None
+        return cls(rows, texts, starts)
 
 
 # --------------------------------------------------------------------------- snapshots (read side)
@@ -232,10 +254,24 @@ class Snapshot:
             self._store = TextStore.load(self.gen_dir / "store.pickle")
         return self._store
 
+    _searcher: object = None
+
     def searcher(self):
+        """A new Whoosh searcher (BM25F) on this generation; close it when done."""
         from whoosh.scoring import BM25F
 
         return self.ix.searcher(weighting=BM25F())
+
+    def shared_searcher(self):
+        """One searcher kept open for all the queries run on this snapshot."""
+        if self._searcher is None:
+            self._searcher = self.searcher()
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
 
     @property
     def updated(self) -> str:
@@ -629,18 +665,18 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
         raise
 
     # The exact-text store, in the docnum order of the committed index.
-    old_rows = {r.id: r for r in old.store.rows if r is not None} if old is not None else {}
-    new_rows = {r.id: StoreRow.of(r) for issue, _ in plan.parsed.values() for r in issue.records}
+    new_entries = {r.id: store_entry(r) for issue, _ in plan.parsed.values() for r in issue.records}
+    old_docnums = {r.id: d for d, r in enumerate(old.store.rows) if r is not None} if old is not None else {}
     with ix.reader() as reader:
         ids = reader.column_reader("id")
-        rows: list[StoreRow | None] = []
+        entries: list[tuple[StoreRow, str, str] | None] = []
         for docnum in range(reader.doc_count_all()):
             if reader.is_deleted(docnum):
-                rows.append(None)
+                entries.append(None)
                 continue
             rid = ids[docnum]
-            rows.append(new_rows.get(rid) or old_rows[rid])
-    TextStore(rows).dump(gen / "store.pickle")
+            entries.append(new_entries[rid] if rid in new_entries else old.store.entry(old_docnums[rid]))
+    TextStore.build(entries).dump(gen / "store.pickle")
     manifest = {
         "format": FORMAT_VERSION,
         "searchkit": __version__,

@@ -13,6 +13,8 @@ Two levels:
 
 from __future__ import annotations
 
+import re
+
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20
 _WIDTH_TABLE = str.maketrans(_WIDTH)
@@ -38,6 +40,29 @@ def fold_width(text: str) -> str:
 def search_key(text: str) -> str:
     """The form in which text is matched: folded, lower-cased, whitespace removed."""
     return text.translate(_KEY_TABLE)
+
+
+_DROPPED_RE = re.compile("[" + re.escape(_DROPPED) + "]")
+
+
+def key_offsets(text: str) -> tuple[str, "callable"]:
+    """`search_key(text)` and a function from an offset in it to the offset in `text`.
+
+    The same mapping as `search_key_map`, but paid per dropped character (a few per
+    paragraph) rather than per character of the text.
+    """
+    dropped = [m.start() for m in _DROPPED_RE.finditer(text)]
+
+    def to_text(k: int) -> int:
+        i = k
+        for p in dropped:  # each dropped character before the target shifts it right by one
+            if p <= i:
+                i += 1
+            else:
+                break
+        return i
+
+    return text.translate(_KEY_TABLE), to_text
 
 
 def search_key_map(text: str) -> tuple[str, list[int]]:

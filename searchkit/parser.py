@@ -37,20 +37,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bulletin import BRIEF_SECTION, CITY_LEVEL, DISTRICT_NAMES, DISTRICTS, KNOWN_SECTIONS, PUBLICATION  # noqa: F401
 from .errors import ParseError
 from .normalize import fold_width
 
-PUBLICATION = "杭州人大信息"
-CITY_LEVEL = "市本级"
-BRIEF_SECTION = "信息摘登"
-
-#: Hangzhou's county-level divisions, by name stem and proper suffix.
-DISTRICTS = {
-    "上城": "区", "拱墅": "区", "西湖": "区", "滨江": "区", "萧山": "区", "余杭": "区",
-    "临平": "区", "钱塘": "区", "富阳": "区", "临安": "区", "桐庐": "县", "淳安": "县",
-    "建德": "市",
-}
-DISTRICT_NAMES = tuple(stem + suffix for stem, suffix in DISTRICTS.items())
 _DISTRICT_RE = re.compile("(" + "|".join(DISTRICTS) + ")[区县市]")
 # A piece about the city itself: 市人大常委会…, 杭州市…, 市十四届人大…
 _CITY_RE = re.compile(r"^(杭州)?市(?![区县])")
@@ -72,7 +62,6 @@ _CHINESE_DIGITS = {c: n for n, c in enumerate("零一二三四五六七八九")}
 _TOC_ENTRY_RE = re.compile(
     r"^[-*•·]?\s*(?:\*\*)?\s*[【\[]?(?P<section>[\u4e00-\u9fff]{2,8}?)(?:\*\*|[】\]])\s*(?P<rest>.*)$"
 )
-KNOWN_SECTIONS = ("要闻速递", "助力攻坚", "监督纵横", "代表工作", "情况交流", BRIEF_SECTION)
 # Without marks only a known section name opens an entry: "要闻速递 title", "信息摘登(4 则)".
 _PLAIN_TOC_ENTRY_RE = re.compile(
     r"^[-*•·]?\s*(?P<section>" + "|".join(KNOWN_SECTIONS) + r")(?:\s*[:：]\s*|\s+|(?=[(（]))(?P<rest>.*)$"

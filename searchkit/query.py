@@ -30,8 +30,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .errors import QuerySyntaxError, UsageError
-from .normalize import search_key, search_key_map
-from .parser import BRIEF_SECTION, CITY_LEVEL, DISTRICT_NAMES, DISTRICTS, KNOWN_SECTIONS
+from .normalize import key_offsets, search_key
+from .bulletin import BRIEF_SECTION, CITY_LEVEL, DISTRICT_NAMES, DISTRICTS, KNOWN_SECTIONS
 
 FIELDS = ("title", "author", "district", "section")
 MAX_QUERY_CHARS = 1000
@@ -369,7 +369,7 @@ def find_spans(text: str, keys) -> list[tuple[int, int]]:
     Overlapping occurrences merge into one span; each span starts and ends on a matched
     character, so it is exactly the occurrence as displayed.
     """
-    folded, where = search_key_map(text)
+    folded, to_text = key_offsets(text)
     raw = []
     for key in set(keys):
         if not key:
@@ -385,7 +385,7 @@ def find_spans(text: str, keys) -> list[tuple[int, int]]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
             merged.append([s, e])
-    return [(where[s], where[e - 1] + 1) for s, e in merged]
+    return [(to_text(s), to_text(e - 1) + 1) for s, e in merged]
 
 
 def snippets(text: str, spans: list[tuple[int, int]], size: int = SNIPPET_CHARS,
@@ -442,25 +442,27 @@ def scoring_words(reader, key: str) -> list[str]:
 class _Evaluator:
     """Evaluates a syntax tree to the exact set of matching docnums."""
 
-    def __init__(self, snapshot, searcher, universe: set[int]):
-        self.store = snapshot.store
+    def __init__(self, store, searcher, universe: set[int]):
+        self.store = store
         self.searcher = searcher
+        self.reader = searcher.reader()
         self.universe = universe
-        self.small = len(universe) < len(self.store.live) // 4
         self.title_sets: dict[str, set[int]] = {}
 
     def text_docs(self, key: str, field: str) -> set[int]:
-        within = self.universe if self.small else None
-        return self.store.docs_containing(key, field, within) & self.universe
+        # Checking each surviving document beats a pass over the whole archive once few survive.
+        within = self.universe if len(self.universe) < len(self.store.live) // 4 else None
+        found = self.store.docs_containing(key, field, within)
+        return found if within is not None else found & self.universe
 
     def term(self, t: Term) -> set[int]:
         key = t.key
         if t.field in ("", "title"):
-            title = self.text_docs(key, "title_key")
+            title = self.text_docs(key, "title")
             self.title_sets[key] = title
             if t.field == "title":
                 return title
-            return title | self.text_docs(key, "body_key")
+            return title | self.text_docs(key, "body")
         if t.field == "district":
             return self.whoosh(Filters(districts=(t.text,)))
         if t.field == "section":
@@ -474,6 +476,16 @@ class _Evaluator:
         q = filters.whoosh_query(known)
         return set(self.searcher.docs_for_query(q)) & self.universe
 
+    def estimate(self, node) -> float:
+        """Roughly how many documents a node matches, to evaluate the rarest first."""
+        if isinstance(node, Term) and node.field in ("", "title"):
+            words = scoring_words(self.reader, node.key)
+            return min((max(self.reader.doc_frequency("body_words", w), self.reader.doc_frequency("title_words", w))
+                        for w in words), default=0)
+        if isinstance(node, Not):
+            return float("inf")  # exclusions go last, over what is left
+        return len(self.universe)
+
     def eval(self, node) -> set[int]:
         if isinstance(node, Term):
             return self.term(node)
@@ -484,27 +496,25 @@ class _Evaluator:
             for item in node.items:
                 out |= self.eval(item)
             return out
-        # And: narrow the universe as we go, so later terms only check surviving documents.
-        saved, small = self.universe, self.small
+        # And: rarest first, each later part only over what the earlier ones left.
+        saved = self.universe
         try:
-            result = set(self.universe)
-            for item in sorted(node.items, key=lambda x: isinstance(x, Not)):
-                result &= self.eval(item)
-                self.universe = result
-                self.small = len(result) < len(self.store.live) // 4
-            return result
+            for item in sorted(node.items, key=self.estimate):
+                self.universe = self.eval(item)
+                if not self.universe:
+                    break
+            return self.universe
         finally:
-            self.universe, self.small = saved, small
+            self.universe = saved
 
 
-def _stored_hit(searcher, docnum: int, score: float) -> Hit:
-    f = searcher.stored_fields(docnum)
+def _hit(stored: dict, docnum: int, score: float) -> Hit:
     return Hit(
-        docnum=docnum, id=f["id"], score=score, title=f.get("title", ""), toc_title=f.get("toc_title", ""),
-        kind=f.get("kind", ""), district=f.get("district", ""), section=f.get("section", ""),
-        issue=f.get("issue", 0), issue_total=f.get("issue_total", 0), date=f["date"].date().isoformat(),
-        org=f.get("org", ""), authors=[a for a in f.get("authors", "").split(",") if a],
-        source=f.get("source", ""),
+        docnum=docnum, id=stored["id"], score=score, title=stored.get("title", ""),
+        toc_title=stored.get("toc_title", ""), kind=stored.get("kind", ""), district=stored.get("district", ""),
+        section=stored.get("section", ""), issue=stored.get("issue", 0), issue_total=stored.get("issue_total", 0),
+        date=stored["date"].date().isoformat(), org=stored.get("org", ""),
+        authors=[a for a in stored.get("authors", "").split(",") if a], source=stored.get("source", ""),
     )
 
 
@@ -516,45 +526,80 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     tree = parse_query(text)
     filters = filters or Filters()
     store = snapshot.store
-    with snapshot.searcher() as searcher:
-        universe = set(store.live)
-        evaluator = _Evaluator(snapshot, searcher, universe)
-        if filters.any():
-            evaluator.universe = universe = evaluator.whoosh(filters)
-            evaluator.small = len(universe) < len(store.live) // 4
-        matched = evaluator.eval(tree) if universe else set()
-        terms = positive_terms(tree)
-        text_terms = [t for t in terms if t.field in ("", "title")]
-        keys = list(dict.fromkeys(t.key for t in text_terms))
+    searcher = snapshot.shared_searcher()
+    evaluator = _Evaluator(store, searcher, set(store.live))
+    if filters.any():
+        evaluator.universe = evaluator.whoosh(filters)
+    matched = evaluator.eval(tree) if evaluator.universe else set()
+    text_terms = [t for t in positive_terms(tree) if t.field in ("", "title")]
+    keys = list(dict.fromkeys(t.key for t in text_terms))
 
-        # BM25F over the jieba words the query shares with the index.
-        words = list(dict.fromkeys(w for k in keys for w in scoring_words(searcher.reader(), k)))
-        scoring = wq.Or([wq.Term(f, w) for w in words for f in ("title_words", "body_words")]) if words else None
-        if sort == "date":
-            page = sorted(matched, key=lambda d: (store.day[d], store.rows[d].id), reverse=True)[:limit or None]
-            scores = _scores(searcher, scoring, set(page), None)
-        else:
-            page, scores = _rank(searcher, scoring, store, matched, evaluator.title_sets, keys, limit or None)
-        hits = []
-        for d in page:
-            hit = _stored_hit(searcher, d, scores.get(d, 0.0))
-            if with_snippets:
-                body_keys = [t.key for t in text_terms if t.field == ""]
-                body = searcher.stored_fields(d).get("body", "")
-                hit.snippets = snippets(body, find_spans(body, body_keys))
-                hit.title_highlights = find_spans(hit.title, keys)
-            hits.append(hit)
-        result = SearchResult(text, len(matched), hits)
-        if facets:
-            result.facets = facet_counts(store, matched)
-        return result
+    # BM25F over the jieba words the query shares with the index.
+    words = list(dict.fromkeys(w for k in keys for w in scoring_words(evaluator.reader, k)))
+    scoring = None
+    if words:
+        scoring = wq.Or([wq.Term(f, w) for w in words for f in ("title_words", "body_words")])
+        # A tree of union matchers keeps Whoosh's block-quality skipping for top-k; its default
+        # for small segments scores every posting of every word up front.
+        scoring.matcher_type = wq.Or.DEFAULT_MATCHER
+    if sort == "date":
+        page = sorted(matched, key=lambda d: (store.day[d], store.rows[d].id), reverse=True)[:limit or None]
+        scores = _scores(searcher, scoring, set(page), None)
+    else:
+        page, scores = _rank(searcher, scoring, store, matched, evaluator.title_sets, keys, limit or None)
+    body_keys = [t.key for t in text_terms if t.field == ""]
+    hits = []
+    for d in page:
+        stored = searcher.stored_fields(d)
+        hit = _hit(stored, d, scores.get(d, 0.0))
+        if with_snippets:
+            body = stored.get("body", "")
+            hit.snippets = snippets(body, find_spans(body, body_keys))
+            hit.title_highlights = find_spans(hit.title, keys)
+        hits.append(hit)
+    result = SearchResult(text, len(matched), hits)
+    if facets:
+        result.facets = facet_counts(store, matched)
+    return result
+
+
+_FEW = 1000  # up to this many documents may be scored by stepping to each of them
+
+
+def _postings(searcher, scoring) -> int:
+    """How many postings Whoosh would walk for the scoring query."""
+    reader = searcher.reader()
+    return sum(reader.doc_frequency(t.fieldname, t.text) for t in scoring.subqueries)
 
 
 def _scores(searcher, scoring, docs: set[int], limit: int | None) -> dict[int, float]:
     """BM25F scores of the best `limit` (None: all) of `docs` that share a word with the query."""
     if scoring is None or not docs:
         return {}
-    return {hit.docnum: hit.score for hit in searcher.search(scoring, filter=docs, limit=limit)}
+    if len(docs) > _FEW or len(docs) * 4 > _postings(searcher, scoring):
+        # Walk the postings: with a limit, Whoosh skips blocks that cannot reach the top.
+        return {hit.docnum: hit.score for hit in searcher.search(scoring, filter=docs, limit=limit)}
+    # Few documents: step the matcher to each of them instead of walking every posting.
+    scores: dict[int, float] = {}
+    context = searcher.context()
+    for sub, offset in searcher.leaf_searchers():
+        wanted = sorted(d - offset for d in docs if offset <= d < offset + sub.doc_count_all())
+        if not wanted:
+            continue
+        matcher = scoring.matcher(sub, context)
+        for d in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < d:
+                matcher.skip_to(d)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == d:
+                scores[d + offset] = matcher.score()
+    if limit is not None and len(scores) > limit:
+        keep = sorted(scores, key=lambda d: (-scores[d], d))[:limit]
+        scores = {d: scores[d] for d in keep}
+    return scores
 
 
 def _rank(searcher, scoring, store, matched: set[int], title_sets: dict[str, set[int]], keys: list[str],
@@ -562,9 +607,12 @@ def _rank(searcher, scoring, store, matched: set[int], title_sets: dict[str, set
     """The best `limit` of `matched`: by how many query terms the title holds, then BM25F,
     then newest first. Only as many documents are scored as the page needs, tier by tier,
     so Whoosh can skip postings blocks that cannot reach the page."""
-    tiers: dict[int, set[int]] = {}
-    for d in matched:
-        tiers.setdefault(sum(1 for k in keys if d in title_sets.get(k, ())), set()).add(d)
+    in_title = Counter()
+    for k in keys:
+        in_title.update(title_sets.get(k, set()) & matched)
+    tiers: dict[int, set[int]] = {0: matched.difference(in_title)}
+    for d, n in in_title.items():
+        tiers.setdefault(n, set()).add(d)
     page: list[int] = []
     scores: dict[int, float] = {}
     for level in sorted(tiers, reverse=True):
@@ -597,13 +645,14 @@ def facet_counts(store, docnums) -> dict[str, list[tuple[str, int]]]:
 
 def get_record(snapshot, record_id: str) -> Hit | None:
     """One record by id (`697-03`), with its body in the first snippet's place."""
-    with snapshot.searcher() as searcher:
-        docnum = searcher.document_number(id=record_id)
-        if docnum is None:
-            return None
-        hit = _stored_hit(searcher, docnum, 0.0)
-        hit.snippets = [Snippet(searcher.stored_fields(docnum).get("body", ""), [])]
-        return hit
+    searcher = snapshot.shared_searcher()
+    docnum = searcher.document_number(id=record_id)
+    if docnum is None:
+        return None
+    stored = searcher.stored_fields(docnum)
+    hit = _hit(stored, docnum, 0.0)
+    hit.snippets = [Snippet(stored.get("body", ""), [])]
+    return hit
 
 
 def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:

@@ -115,3 +115,13 @@ def test_search_key_map_carries_a_match_to_its_displayed_span(text, data):
     a, b = where[s], where[e - 1] + 1
     assert search_key(text[a:b]) == key[s:e]
     assert search_key(text[a]) and search_key(text[b - 1])
+
+
+@given(st.text(alphabet=st.sampled_from("西湖 龙井\n\t　ＡａB：:\u200b\ufeff\x1f"), max_size=60))
+def test_key_offsets_agrees_with_search_key_map(text):
+    from searchkit.normalize import key_offsets
+
+    folded, where = search_key_map(text)
+    folded2, to_text = key_offsets(text)
+    assert folded2 == folded
+    assert [to_text(k) for k in range(len(folded))] == where
