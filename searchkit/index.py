@@ -278,6 +278,11 @@ class Snapshot:
         return self.manifest.get("updated", "")
 
 
+def _ours(name: str) -> bool:
+    """Whether a name in an index folder is one searchkit writes (debris of a killed first build included)."""
+    return name in ("LOCK", USER_DICT, "CURRENT", "CURRENT.tmp") or name.startswith("gen-")
+
+
 def _read_current(root: Path) -> str | None:
     try:
         return (root / "CURRENT").read_text(encoding="utf-8").strip() or None
@@ -294,7 +299,7 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
     for attempt in range(3):
         name = _read_current(root)
         if name is None:
-            if root.is_dir() and any(p.name not in ("LOCK", USER_DICT) for p in root.iterdir()):
+            if root.is_dir() and any(not _ours(p.name) for p in root.iterdir()):
                 raise IndexVersionError(
                     f"{root} is not a searchkit index (no CURRENT file); "
                     f"rebuild it with `searchkit index --rebuild --index-dir {root}` into an empty folder")
@@ -303,6 +308,9 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
         try:
             manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
+            if _read_current(root) == name and attempt:  # not a switch under way: it is gone
+                raise IndexVersionError(f"the index at {root}/ is damaged ({name}, which CURRENT names, is missing); "
+                                        f"rebuild it: `searchkit index --rebuild --index-dir {root}`") from None
             time.sleep(0.05 * (attempt + 1))  # CURRENT moved on while we read; look again
             continue
         except (ValueError, OSError) as exc:
@@ -367,10 +375,10 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[F
         if p.is_dir():
             folders.append(p.resolve())
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in ISSUE_SUFFIXES and not any(
+                if (f.is_file() or f.is_symlink()) and f.suffix.lower() in ISSUE_SUFFIXES and not any(
                         part.startswith(".") for part in f.relative_to(p).parts):
                     files.append(f)
-        elif p.exists():
+        elif p.exists() or p.is_symlink():  # a dangling link is reported when it can't be read
             files.append(p)
         else:
             missing.append(FileOutcome(str(p), "skipped", reason="no such file or folder"))
@@ -392,7 +400,7 @@ def _fingerprint(path: Path) -> tuple[int, int]:
 def writer_lock(root: Path):
     """Hold the index's write lock; `IndexLockedError` if another process has it.
 
-    An fcntl lock dies with its process, so a killed update never leaves a stale lock.
+    The lock dies with its process, so a killed update never leaves a stale lock.
     """
     root.mkdir(parents=True, exist_ok=True)
     fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
@@ -400,10 +408,12 @@ def writer_lock(root: Path):
         try:
             import fcntl
 
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # A POSIX record lock belongs to this process alone: the writer processes Whoosh
+            # forks do not inherit it, so it is released the moment this process dies.
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except ImportError:  # pragma: no cover - not POSIX
             pass
-        except BlockingIOError:
+        except OSError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
             raise IndexLockedError(
                 f"{root}/ is being updated by another `searchkit index` (pid {holder}); "
@@ -620,6 +630,23 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
     return plan
 
 
+def _die_with_parent() -> None:
+    """Make processes forked by multiprocessing from now on die when this one does (Linux),
+    so a killed update leaves no writer process behind."""
+    import multiprocessing.util
+    import signal
+
+    def arrange(_):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    multiprocessing.util.register_after_fork(_die_with_parent, arrange)
+
+
 def _next_generation(root: Path) -> Path:
     numbers = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
     return root / f"gen-{max(numbers, default=0) + 1:06d}"
@@ -629,11 +656,11 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     from whoosh import index as windex
 
     live = _read_current(root)
+    gen = _next_generation(root)  # numbered past any debris, so a number is never reused
     # Debris of an interrupted update: generations newer than the live one.
     for p in root.glob("gen-*"):
         if live is None or p.name > live:
             shutil.rmtree(p, ignore_errors=True)
-    gen = _next_generation(root)
     gen.mkdir()
     if old is not None:
         for f in old.gen_dir.iterdir():
@@ -650,6 +677,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     # Large batches go to Whoosh's multiprocessing writer: one segment per core, no final merge.
     cores = min(os.cpu_count() or 1, 4)
     if len(plan.parsed) > 20 and cores > 1:
+        _die_with_parent()
         writer = ix.writer(limitmb=64, procs=cores, multisegment=True)
     else:
         writer = ix.writer(limitmb=128)

@@ -124,10 +124,14 @@ def _tokens(text: str):
             i = j
 
 
+MAX_DEPTH = 40  # nesting of parentheses and NOTs
+
+
 class _Parser:
     def __init__(self, text: str):
         self.toks = list(_tokens(text))
         self.i = 0
+        self.depth = 0
 
     def peek(self):
         return self.toks[self.i] if self.i < len(self.toks) else (None, None, None)
@@ -178,6 +182,17 @@ class _Parser:
 
     def unary(self):
         kind, value, col = self.take()
+        if kind in ("NOT", "LP"):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QuerySyntaxError(f"query nested too deeply at position {col + 1} (at most {MAX_DEPTH} levels)")
+            try:
+                return self._nested(kind, value, col)
+            finally:
+                self.depth -= 1
+        return self._nested(kind, value, col)
+
+    def _nested(self, kind, value, col):
         if kind == "NOT":
             if self.peek()[0] in (None, "RP", "OR", "AND"):
                 raise QuerySyntaxError(f"{value} at position {col + 1} needs a term after it")

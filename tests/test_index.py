@@ -204,16 +204,24 @@ def test_debris_of_an_interrupted_update_is_cleared(corpus, root):
 
 
 def test_an_update_while_another_holds_the_lock_is_refused(corpus, root):
-    import fcntl
+    import subprocess
+    import sys
 
     from searchkit.errors import IndexLockedError
 
     root.mkdir()
-    with open(root / "LOCK", "a+b") as held:
-        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    # Another process takes the lock the way `searchkit index` does, and holds it.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+         "fcntl.lockf(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()", str(root / "LOCK")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(IndexLockedError) as info:
             update_index([corpus], root)
         assert "\n" not in str(info.value)
+    finally:
+        holder.communicate("")
     assert update_index([corpus], root).total_records == 51  # released: the next run works
 
 
