@@ -32,10 +32,9 @@ import os
 import pickle
 import shutil
 import time
-from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from . import __version__
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, SearchkitError, UsageError
@@ -133,8 +132,7 @@ def _whoosh_doc(record: Record, path: str) -> dict:
 # --------------------------------------------------------------------------- the exact-text store
 
 
-@dataclass(frozen=True)
-class StoreRow:
+class StoreRow(NamedTuple):
     """What filtering by facet, sorting by date and reporting need of one document."""
 
     id: str
@@ -155,70 +153,52 @@ def store_entry(record: Record) -> tuple[StoreRow, str, str]:
 class TextStore:
     """Search keys of every document, in Whoosh docnum order, for grep-exact matching.
 
-    Titles and bodies are each one string, documents separated by NUL, so one `str.find`
-    pass over the whole archive finds every document that contains a key. On disk the two
-    strings are UTF-16, which decodes at memory speed, so opening the store costs little
-    more than reading it.
+    Titles and bodies are each one string, documents separated by NUL, split into one
+    string per document when first searched: a Python `in` per document finds every
+    document that contains a key at close to memory speed. On disk the two strings are
+    UTF-16, which decodes at memory speed, so opening the store costs little more than
+    reading it.
     """
 
     FIELDS = ("title", "body")
 
-    def __init__(self, rows: list[StoreRow | None], texts: dict[str, str], starts: dict[str, list[int]]):
+    def __init__(self, rows: list[StoreRow | None], texts: dict[str, str]):
         self.rows = rows
         self.texts = texts
-        self.starts = starts
         self.live = [i for i, r in enumerate(rows) if r is not None]
         self.day = [int(r.date.replace("-", "")) if r is not None else 0 for r in rows]  # for sorting by date
+        self._docs: dict[str, list[str]] = {}
 
     @classmethod
     def build(cls, entries: list[tuple[StoreRow, str, str] | None]) -> "TextStore":
-        texts, starts = {}, {}
-        for column, field in enumerate(cls.FIELDS, start=1):
-            keys = [e[column] if e is not None else "" for e in entries]
-            offsets, pos = [], 0
-            for key in keys:
-                offsets.append(pos)
-                pos += len(key) + 1
-            texts[field], starts[field] = "\x00".join(keys), offsets
-        return cls([e[0] if e is not None else None for e in entries], texts, starts)
-
-    def _span(self, field: str, docnum: int) -> tuple[int, int]:
-        starts = self.starts[field]
-        end = starts[docnum + 1] - 1 if docnum + 1 < len(starts) else len(self.texts[field])
-        return starts[docnum], end
+        texts = {field: "\x00".join(e[column] if e is not None else "" for e in entries)
+                 for column, field in enumerate(cls.FIELDS, start=1)}
+        return cls([e[0] if e is not None else None for e in entries], texts)
 
     def entry(self, docnum: int) -> tuple[StoreRow, str, str] | None:
         """A document's row and keys, as `store_entry` made them."""
         if self.rows[docnum] is None:
             return None
-        return (self.rows[docnum], *(self.texts[f][slice(*self._span(f, docnum))] for f in self.FIELDS))
+        return (self.rows[docnum], *(self.docs(f)[docnum] for f in self.FIELDS))
+
+    def docs(self, field: str) -> list[str]:
+        """Each document's key for `field`, by docnum ("" for deleted documents)."""
+        docs = self._docs.get(field)
+        if docs is None:
+            docs = self._docs[field] = self.texts[field].split("\x00")
+        return docs
 
     def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums whose `field` ("title" or "body") contains `key`; only those `within`, if given."""
-        text, starts = self.texts[field], self.starts[field]
-        found = set()
-        if within is not None:
-            for d in within:
-                if text.find(key, *self._span(field, d)) >= 0:
-                    found.add(d)
-            return found
-        from bisect import bisect_right
-
-        n = len(starts)
-        i = text.find(key)
-        while i >= 0:
-            d = bisect_right(starts, i) - 1
-            found.add(d)
-            if d + 1 >= n:
-                break
-            i = text.find(key, starts[d + 1])
-        return found
+        docs = self.docs(field)
+        if within is None:
+            return {d for d, text in enumerate(docs) if key in text}
+        return {d for d in within if key in docs[d]}
 
     def dump(self, path: Path) -> None:
         data = {
-            "rows": [None if r is None else (r.id, r.district, r.section, r.date, r.authors) for r in self.rows],
+            "rows": [None if r is None else tuple(r) for r in self.rows],
             **{f: self.texts[f].encode("utf-16-le", "surrogatepass") for f in self.FIELDS},
-            **{f"{f}_starts": array("q", self.starts[f]).tobytes() for f in self.FIELDS},
         }
         _write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -226,13 +206,12 @@ class TextStore:
     def load(cls, path: Path) -> "TextStore":
         try:
             data = pickle.loads(path.read_bytes())
-            rows = [None if r is None else StoreRow(*r) for r in data["rows"]]
+            rows = [None if r is None else StoreRow._make(r) for r in data["rows"]]
             texts = {f: data[f].decode("utf-16-le", "surrogatepass") for f in cls.FIELDS}
-            starts = {f: array("q", data[f"{f}_starts"]).tolist() for f in cls.FIELDS}
         except (OSError, EOFError, ValueError, TypeError, KeyError, pickle.UnpicklingError) as exc:
             raise IndexVersionError(f"the index's text store {path} is damaged ({type(exc).__name__}); "
                                     f"rebuild it: `searchkit index --rebuild`") from None
-        return cls(rows, texts, starts)
+        return cls(rows, texts)
 
 
 # --------------------------------------------------------------------------- snapshots (read side)

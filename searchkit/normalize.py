@@ -22,7 +22,7 @@ _WIDTH_TABLE = str.maketrans(_WIDTH)
 # Whitespace (everything str.isspace accepts) and the invisible format characters that
 # converters leave behind; all are dropped from search keys.
 _DROPPED = (
-    "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+    "\x00\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
     + "".join(chr(c) for c in range(0x2000, 0x200B))
     + "\u200b\u200c\u200d\u2060\ufeff"
 )

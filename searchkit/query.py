@@ -578,7 +578,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     return result
 
 
-_FEW = 1000  # up to this many documents may be scored by stepping to each of them
+_FEW = 300  # up to this many documents may be scored by stepping to each of them
 
 
 def _postings(searcher, scoring) -> int:
@@ -591,7 +591,7 @@ def _scores(searcher, scoring, docs: set[int], limit: int | None) -> dict[int, f
     """BM25F scores of the best `limit` (None: all) of `docs` that share a word with the query."""
     if scoring is None or not docs:
         return {}
-    if len(docs) > _FEW or len(docs) * 4 > _postings(searcher, scoring):
+    if len(docs) > _FEW or len(docs) * 8 > _postings(searcher, scoring):
         # Walk the postings: with a limit, Whoosh skips blocks that cannot reach the top.
         return {hit.docnum: hit.score for hit in searcher.search(scoring, filter=docs, limit=limit)}
     # Few documents: step the matcher to each of them instead of walking every posting.

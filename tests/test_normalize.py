@@ -13,7 +13,7 @@ from searchkit.normalize import fold_width, search_key, search_key_map
 ALL_CHARS = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
 SPACES = [c for c in ALL_CHARS if c.isspace()]
 # Invisible format characters that converters leave behind; matching ignores them too.
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+INVISIBLE = ["\x00", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]  # NUL also separates documents in the store
 
 # Text that looks like the bulletin: Han characters, both widths of ASCII, every kind of space.
 bulletin_text = st.text(

@@ -87,6 +87,19 @@ def children(pid: int) -> list[str]:
         return []
 
 
+def live_group_members(pgid: int) -> list[int]:
+    """Processes of process group `pgid` still running (zombies excluded); Linux only."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def output(result: subprocess.CompletedProcess) -> str:
     return result.stdout + result.stderr
 
@@ -234,27 +247,33 @@ def test_killed_update_leaves_the_old_or_the_new_index_and_the_next_run_finishes
         "manifest written": lambda: any((d / "manifest.json").exists() for d in new_entries(root, before)),
         "CURRENT switched": lambda: (root / "CURRENT").read_bytes() != current,
     }
-    # Moments in time: spread over a whole run and a little past it (runs vary with the load).
-    delays = [scenario.full_run * f for f in (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15)]
-    points = [(name, 0.0) for name in steps] + [("", d) for d in delays]
+    # Then moments in time, spread from 0 to a little past the moment of the switch, as the
+    # step runs just measured it (a whole run's time varies with the machine's load).
+    fractions = (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1)
+    points = [(name, None) for name in steps] + [("", f) for f in fractions]
+    switch_at = scenario.full_run
     outcomes = []
-    for step, delay in points:
+    for step, fraction in points:
         if step:
             root = scenario.fresh_copy("kills")
         before = {p.name for p in root.iterdir()}
         current = (root / "CURRENT").read_bytes()
         proc = scenario.start_update(root)
+        started = time.perf_counter()
         try:
             if step:
-                wait_until(steps[step], proc)
+                fired = wait_until(steps[step], proc)
+                if fired and step == "CURRENT switched":
+                    switch_at = time.perf_counter() - started
             else:
+                delay = fraction * switch_at
                 time.sleep(delay)
         finally:
             kill_group(proc)
         run_output = proc.log.read_text()
         assert "Traceback" not in run_output, run_output
         # Killed, or done; never refused: a killed run left no lock behind.
-        assert proc.returncode in (0, -signal.SIGKILL), f"{step or delay}: {run_output}"
+        assert proc.returncode in (0, -signal.SIGKILL), f"{step or f'{delay:.2f} s'}: {run_output}"
         state = scenario.state(root)
         if proc.returncode == 0:
             assert state == "new", run_output
@@ -262,7 +281,8 @@ def test_killed_update_leaves_the_old_or_the_new_index_and_the_next_run_finishes
         if state == "new":  # done: the next kill point starts again from the old index
             root = scenario.fresh_copy("kills")
 
-    print(f"\nwhole run {scenario.full_run:.2f} s; kill points (moment, killed, state): {outcomes}")
+    print(f"\nwhole run {scenario.full_run:.2f} s, switch at {switch_at:.2f} s; "
+          f"kill points (moment, killed, state): {outcomes}")
     assert sum(killed for _, killed, _ in outcomes) >= 8, outcomes  # most of them interrupted a run
     assert any(state == "old" for _, killed, state in outcomes if killed)
 
@@ -352,18 +372,67 @@ def test_a_run_killed_alone_leaves_no_lock_behind(scenario, tmp_path):
     try:
         writing = wait_until(lambda: any(p.is_dir() for p in root.iterdir()), first)
         assert writing, "the build ended before it started writing"
-        wait_until(lambda: bool(children(first.pid)), first, timeout=0.5)  # its helpers, if it has any
+        if wait_until(lambda: bool(children(first.pid)), first, timeout=0.5):  # its helpers, if it has any
+            time.sleep(0.2)  # under way
         first.send_signal(signal.SIGKILL)  # the main process only, not its helpers
         first.wait(timeout=30)
-        for _ in range(4):  # helpers that exit on their own are given a moment
-            again = run_cli("index", str(scenario.corpus), "--index-dir", str(root), cwd=tmp_path)
-            if LOCKED not in again.stderr:
-                break
-            time.sleep(0.5)
+        # The next run is not refused, not even while helpers are still on their way out.
+        again = run_cli("index", str(scenario.corpus), "--index-dir", str(root), cwd=tmp_path)
+        assert again.returncode == 0, output(again)
+        assert index_state(root, scenario.watched)[0] == scenario.new[0]
+        # And nothing the killed run forked lives on.
+        deadline = time.monotonic() + 10
+        while live_group_members(first.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert live_group_members(first.pid) == [], "helpers of the killed run outlive it"
     finally:
         kill_group(first)
-    assert again.returncode == 0, output(again)
-    assert index_state(root, scenario.watched)[0] == scenario.new[0]
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: index._parse_all's ProcessPoolExecutor workers get no death signal "
+                   "(_die_with_parent is only armed later, for the Whoosh writer): kill -9 of an update while it "
+                   "parses leaves its parse workers waiting on their call queue forever")
+def test_a_run_killed_while_parsing_leaves_no_helper_behind(scenario, tmp_path):
+    root = tmp_path / "index"
+    first = start_cli("index", str(scenario.corpus), "--index-dir", str(root), cwd=tmp_path)
+    try:
+        parsing = wait_until(lambda: bool(children(first.pid)) and not any(p.is_dir() for p in root.iterdir()),
+                             first, timeout=30)
+        time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)  # the main process only
+        first.wait(timeout=30)
+        if parsing:  # (an implementation that parses in one process has nothing to leave behind)
+            deadline = time.monotonic() + 3
+            while live_group_members(first.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert live_group_members(first.pid) == [], "parse workers outlive the killed run"
+    finally:
+        kill_group(first)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: index._die_with_parent arms PR_SET_PDEATHSIG in the forked writer "
+                   "after the fork; a parent killed in between is already gone, so that writer never gets the "
+                   "signal and waits on its job queue forever")
+def test_a_run_killed_just_as_it_forks_leaves_no_helper_behind(scenario, tmp_path):
+    """The moment right after the update forks a helper: killed then, the helper must go too.
+    The window is a few milliseconds wide, so up to five runs try to hit it."""
+    for attempt in range(5):
+        root = tmp_path / f"index-{attempt}"
+        root.mkdir()
+        first = start_cli("index", str(scenario.corpus), "--index-dir", str(root), cwd=tmp_path)
+        try:
+            wait_until(lambda: any(p.is_dir() for p in root.iterdir()), first)
+            forked = wait_until(lambda: bool(children(first.pid)), first, timeout=5, step=0.0005)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
+            if not forked:
+                continue  # this implementation forks no helper while writing
+            deadline = time.monotonic() + 3
+            while live_group_members(first.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert live_group_members(first.pid) == [], f"attempt {attempt}: a helper outlives the killed run"
+        finally:
+            kill_group(first)
 
 
 # --------------------------------------------------------------------------- 3. bad files, nothing lost
