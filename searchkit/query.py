@@ -280,11 +280,10 @@ class Filters:
     since: str | None = None
     until: str | None = None
     authors: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
 
     def any(self) -> bool:
         return bool(self.districts or self.sections or self.year is not None or self.issues
-                    or self.since is not None or self.until is not None or self.authors or self.kinds)
+                    or self.since is not None or self.until is not None or self.authors)
 
     def whoosh_query(self, known_sections=KNOWN_SECTIONS):
         """These filters as one Whoosh query over the keyword, numeric and date fields, or None."""
@@ -295,8 +294,6 @@ class Filters:
             parts.append(wq.Or([wq.Term("district", canonical_district(d)) for d in self.districts]))
         if self.sections:
             parts.append(wq.Or([wq.Term("section", canonical_section(s, known_sections)) for s in self.sections]))
-        if self.kinds:
-            parts.append(wq.Or([wq.Term("kind", k) for k in self.kinds]))
         if self.authors:
             parts.append(wq.Or([wq.Term("authors", search_key(a)) for a in self.authors]))
         if self.issues:
