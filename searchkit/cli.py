@@ -83,6 +83,11 @@ class SearchkitGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if exc.option_name[1:2] and not exc.option_name[1:2].isascii():  # `searchkit search -西湖`
+                exc.message = (exc.message.rstrip(".") + '. A query that starts with "-" goes last, after --: '
+                               'searchkit search --limit 5 -- -西湖')
+            raise
         except SearchkitError as exc:
             if ctx.obj and ctx.obj.get("traceback"):
                 raise

@@ -268,7 +268,8 @@ def _read_current(root: Path) -> str | None:
     except FileNotFoundError:
         return None
     except NotADirectoryError:
-        raise UsageError(f"index folder {root} is a file; give a folder with --index-dir") from None
+        raise UsageError(f"cannot use {root} as the index folder: part of that path is a file; "
+                         f"give a folder with --index-dir") from None
 
 
 def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
@@ -280,8 +281,8 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
         if name is None:
             if root.is_dir() and any(not _ours(p.name) for p in root.iterdir()):
                 raise IndexVersionError(
-                    f"{root} is not a searchkit index (no CURRENT file); "
-                    f"rebuild it with `searchkit index --rebuild --index-dir {root}` into an empty folder")
+                    f"{root} is not a searchkit index (no CURRENT file) and holds other files; "
+                    f"give an empty or new folder with --index-dir")
             raise IndexMissingError(f"no index at {root}/; run `{hint or f'searchkit index seeds/ --index-dir {root}'}`")
         gen_dir = root / name
         try:
@@ -455,6 +456,8 @@ def update_index(
         raise UsageError(f"cannot create the index folder {root}: {exc.strerror}") from None
     if not os.access(root, os.W_OK):
         raise UsageError(f"cannot write to the index folder {root}; give a writable one with --index-dir")
+    if _read_current(root) is None and any(not _ours(p.name) for p in root.iterdir()):
+        open_snapshot(root)  # raises: not an index; checked before the lock file is made
 
     with writer_lock(root):
         old = None
@@ -522,6 +525,7 @@ def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
 
     results = []
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    _die_with_parent()
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         for n, result in enumerate(pool.map(_parse_job, jobs, chunksize=8), start=1):
             results.append(result)
@@ -609,11 +613,20 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
     return plan
 
 
+_dying_with_parent = False
+
+
 def _die_with_parent() -> None:
-    """Make processes forked by multiprocessing from now on die when this one does (Linux),
-    so a killed update leaves no writer process behind."""
+    """Make processes that multiprocessing forks from now on die when this one does (Linux),
+    so a killed update leaves no worker behind."""
+    global _dying_with_parent
+    if _dying_with_parent:
+        return
+    _dying_with_parent = True
     import multiprocessing.util
     import signal
+
+    parent = os.getpid()
 
     def arrange(_):
         try:
@@ -621,7 +634,9 @@ def _die_with_parent() -> None:
 
             ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
-            pass
+            return
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
 
     multiprocessing.util.register_after_fork(_die_with_parent, arrange)
 

@@ -395,9 +395,6 @@ def test_a_run_killed_alone_leaves_no_lock_behind(scenario, tmp_path):
         kill_group(first)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: index._parse_all's ProcessPoolExecutor workers get no death signal "
-                   "(_die_with_parent is only armed later, for the Whoosh writer): kill -9 of an update while it "
-                   "parses leaves its parse workers waiting on their call queue forever")
 def test_a_run_killed_while_parsing_leaves_no_helper_behind(scenario, tmp_path):
     root = tmp_path / "index"
     first = start_cli("index", str(scenario.corpus), "--index-dir", str(root), cwd=tmp_path)
@@ -416,9 +413,6 @@ def test_a_run_killed_while_parsing_leaves_no_helper_behind(scenario, tmp_path):
         kill_group(first)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: index._die_with_parent arms PR_SET_PDEATHSIG in the forked writer "
-                   "after the fork; a parent killed in between is already gone, so that writer never gets the "
-                   "signal and waits on its job queue forever")
 def test_a_run_killed_just_as_it_forks_leaves_no_helper_behind(scenario, tmp_path):
     """The moment right after the update forks a helper: killed then, the helper must go too.
     The window is a few milliseconds wide, so up to five runs try to hit it."""
