@@ -83,10 +83,14 @@ class SearchkitGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except click.NoSuchOption as exc:
-            if exc.option_name[1:2] and not exc.option_name[1:2].isascii():  # `searchkit search -西湖`
+        except click.UsageError as exc:
+            # One line, as for every other error: the hint to --help goes into it.
+            if isinstance(exc, click.NoSuchOption) and not exc.option_name[1:2].isascii():  # search -西湖
                 exc.message = (exc.message.rstrip(".") + '. A query that starts with "-" goes last, after --: '
                                'searchkit search --limit 5 -- -西湖')
+            if exc.ctx is not None:
+                exc.message = f"{exc.message.rstrip('.')} (see '{exc.ctx.command_path} --help')".lstrip()
+                exc.ctx = None
             raise
         except SearchkitError as exc:
             if ctx.obj and ctx.obj.get("traceback"):
@@ -123,6 +127,7 @@ def parse(files: tuple[str, ...], fmt: str) -> None:
     \b
     Examples:
       searchkit parse seeds/000_dbed6e9d040a5771.txt
+      searchkit parse 新到/第10期.txt
       searchkit parse seeds/*.txt --format json > records.json
     """
     from .parser import parse_file
@@ -177,11 +182,16 @@ def filter_options(f):
     return f
 
 
-def _filters(district, section, year, issues, since, until, authors):
-    from .query import Filters
+def _filters(district, section, year, issues, since, until, authors, query: str | None = None):
+    """The filters, checked (with the query, if given) before any index is opened or built."""
+    from .query import Filters, parse_query
 
-    return Filters(districts=district, sections=section, year=year, issues=issues, since=since, until=until,
-                   authors=authors)
+    if query is not None:
+        parse_query(query)
+    filters = Filters(districts=district, sections=section, year=year, issues=issues, since=since, until=until,
+                      authors=authors)
+    filters.check()
+    return filters
 
 
 def _snapshot(index_dir: str | None):
@@ -225,6 +235,9 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool) -> None:
         report = update_index(paths, root, rebuild=rebuild, progress=advance)
     render.index_report(report)
     if report.skipped:
+        names = ", ".join(f.source for f in report.skipped)
+        click.echo(f"Error: {len(report.skipped)} file{'s' if len(report.skipped) != 1 else ''} skipped "
+                   f"(see the report above): {names}", err=True)
         sys.exit(1)
 
 
@@ -262,9 +275,8 @@ def search(query: str, district, section, year, issues, since, until, authors, s
     from . import render
     from .query import search as run_search
 
-    filters = _filters(district, section, year, issues, since, until, authors)
-    snapshot = _snapshot(index_dir)
-    result = run_search(snapshot, query, filters, sort=sort, limit=limit or None, facets=facets)
+    filters = _filters(district, section, year, issues, since, until, authors, query)
+    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=limit or None, facets=facets)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -293,6 +305,10 @@ def show(record_id: str, query: str | None, index_dir: str | None) -> None:
     from . import render
     from .query import show_record
 
+    if query:
+        from .query import parse_query
+
+        parse_query(query)  # a syntax error is a usage error, whether or not there is an index
     render.record(show_record(_snapshot(index_dir), record_id, query))
 
 
@@ -303,8 +319,9 @@ def stats(index_dir: str | None) -> None:
     section and district, and where the index lives.
 
     \b
-    Example:
+    Examples:
       searchkit stats
+      searchkit stats --index-dir ~/人大信息/索引
     """
     from . import render
     from .stats import index_stats
@@ -318,8 +335,9 @@ def list_(index_dir: str | None) -> None:
     """The indexed issues, one line each: 第N期(总第M期), date, records, source file.
 
     \b
-    Example:
+    Examples:
       searchkit list
+      searchkit list --index-dir ~/人大信息/索引 | grep 2024-
     """
     from . import render
     from .stats import list_issues
@@ -337,8 +355,8 @@ def list_(index_dir: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default=None,
               help="Output format (default: from the file's extension, else csv).")
 @click.option("--columns", metavar="A,B,…",
-              help="Columns to write, in this order (default: rank,score,id,date,issue,issue_total,section,"
-                   "district,title,org,authors,snippet,source).")
+              help="Columns to write, comma-separated, in this order. Default: rank, score, id, date, issue, "
+                   "issue_total, section, district, title, org, authors, snippet, source.")
 @click.option("--force", "-f", is_flag=True, help="Replace FILE if it exists.")
 @index_dir_option
 def export(query: str, output: str, district, section, year, issues, since, until, authors, sort, fmt, columns,
@@ -354,14 +372,14 @@ def export(query: str, output: str, district, section, year, issues, since, unti
       searchkit export 人大代表 -o 人大代表.csv
       searchkit export 代表联络站 --district 余杭 -o 联络站.xlsx
       searchkit export 营商环境 -o - --format jsonl
-      searchkit export 西湖 -o 西湖.csv --columns date,title,district,snippet --force
+      searchkit export 西湖 -o 西湖.csv --columns date,title,snippet -f
     """
     import os
 
     from .export import export_result, format_for, parse_columns
     from .query import search as run_search
 
-    filters = _filters(district, section, year, issues, since, until, authors)
+    filters = _filters(district, section, year, issues, since, until, authors, query)
     cols = parse_columns(columns)
     fmt = format_for(output, fmt)
     if output != "-" and os.path.lexists(output) and not force and sys.stdin.isatty():

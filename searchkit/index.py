@@ -329,7 +329,8 @@ class FileOutcome:
 class UpdateReport:
     index_dir: str
     files: list[FileOutcome] = field(default_factory=list)
-    rebuilt: bool = False
+    rebuilt: bool = False  # every record analysed again (--rebuild, or the dictionaries changed)
+    first: bool = False  # there was no index before
     generation: str = ""
     seconds: float = 0.0
     total_records: int = 0
@@ -474,6 +475,7 @@ def update_index(
         if old is not None and old.manifest.get("dictionaries") != digest:
             old = None  # segmentation changed: every record must be analysed again
             report.rebuilt = True
+        report.first = old is None and _read_current(root) is None
         report.rebuilt = report.rebuilt or rebuild or old is None
 
         files, folders, missing = collect_files(Path(p) for p in paths)

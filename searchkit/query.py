@@ -285,6 +285,17 @@ class Filters:
         return bool(self.districts or self.sections or self.year is not None or self.issues
                     or self.since is not None or self.until is not None or self.authors)
 
+    def check(self) -> None:
+        """Raise `UsageError` for an unknown district or an invalid date, before any searching.
+        (Sections are checked against the index, which may know more than the usual six.)"""
+        for d in self.districts:
+            canonical_district(d)
+        for value, end in ((self.since, False), (self.until, True)):
+            if value is not None:
+                parse_date(value, end)
+        if self.year is not None:
+            parse_date(str(self.year))
+
     def whoosh_query(self, known_sections=KNOWN_SECTIONS):
         """These filters as one Whoosh query over the keyword, numeric and date fields, or None."""
         from whoosh import query as wq

@@ -122,7 +122,7 @@ def index_report(report, console: Console | None = None) -> None:
         show_table(console, t)
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "removed", "unchanged", "skipped")
                        if report.count(s))
-    what = "rebuilt" if report.rebuilt else "updated"
+    what = "built" if report.first else "rebuilt" if report.rebuilt else "updated"
     console.print(Text(f"{report.index_dir}/ {what}: {counts or 'no files'}; "
                        f"{report.total_issues} issues, {report.total_records} records in the index "
                        f"({report.seconds:.2f} s)."))
