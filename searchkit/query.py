@@ -473,10 +473,10 @@ class _Evaluator:
         self.title_sets: dict[str, set[int]] = {}
 
     def text_docs(self, key: str, field: str) -> set[int]:
-        # Checking each surviving document beats a pass over the whole archive once few survive.
-        within = self.universe if len(self.universe) < len(self.store.live) // 4 else None
-        found = self.store.docs_containing(key, field, within)
-        return found if within is not None else found & self.universe
+        # Only the documents still in play are checked: the cost is one `in` per document.
+        if len(self.universe) < len(self.store.live):
+            return self.store.docs_containing(key, field, self.universe)
+        return self.store.docs_containing(key, field) & self.universe
 
     def term(self, t: Term) -> set[int]:
         key = t.key
@@ -586,7 +586,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     return result
 
 
-_FEW = 300  # up to this many documents may be scored by stepping to each of them
+_FEW = 1000  # up to this many documents may be scored by stepping to each of them
 
 
 def _postings(searcher, scoring) -> int:
