@@ -128,9 +128,12 @@ def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
 
 
 def neutralise(value):
-    """A text cell that would start a formula, with a `'` in front; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    """A text cell as CSV holds it: NUL characters dropped (no spreadsheet keeps them, and
+    Python 3.10's csv cannot write them), and a `'` in front if it would start a formula."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
+        if value.startswith(FORMULA_TRIGGERS):
+            return "'" + value
     return value
 
 
