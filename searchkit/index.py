@@ -472,13 +472,16 @@ def update_index(
 
         use_dictionaries(userdicts)
         digest = dictionaries_digest(userdicts)
+        reanalyse: list[Path] = []
         if old is not None and old.manifest.get("dictionaries") != digest:
-            old = None  # segmentation changed: every record must be analysed again
-            report.rebuilt = True
+            # Segmentation changed: every record must be analysed again, including those of
+            # files indexed earlier from elsewhere than this run's paths.
+            reanalyse = [Path(k) for k in old.manifest["files"] if Path(k).is_file()]
+            old = None
         report.first = old is None and _read_current(root) is None
-        report.rebuilt = report.rebuilt or rebuild or old is None
+        report.rebuilt = rebuild or old is None
 
-        files, folders, missing = collect_files(Path(p) for p in paths)
+        files, folders, missing = collect_files([*(Path(p) for p in paths), *reanalyse])
         report.files.extend(missing)
         old_files: dict[str, dict] = dict(old.manifest["files"]) if old else {}
         scanned = old.manifest.get("scanned_ns", 0) if old else 0

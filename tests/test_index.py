@@ -374,6 +374,21 @@ def test_user_dictionary_triggers_reanalysis(corpus, root):
     assert not known(word)
 
 
+def test_user_dictionary_change_keeps_records_indexed_from_other_folders(corpus, root, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    for f in SEED_FILES[2:]:
+        shutil.move(corpus / f.name, other / f.name)
+    update_index([corpus], root)
+    update_index([other], root)
+    assert len(all_ids(root)) == 51
+    (root / USER_DICT).write_text("医疗保障联动监督 100 n\n", encoding="utf-8")
+    report = update_index([other], root)  # only one folder named: the other's records stay
+    assert report.rebuilt
+    assert statuses(report) == {f.name: "added" for f in SEED_FILES}
+    assert len(all_ids(root)) == 51
+
+
 def test_user_dictionary_never_changes_which_records_match(corpus, root):
     (root).mkdir()
     (root / USER_DICT).write_text("推动医疗 100 n\n保障联动监督落地 100 n\n", encoding="utf-8")
