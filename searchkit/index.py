@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from . import __version__
-from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, SearchkitError, UsageError
+from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, UsageError
 from .normalize import search_key
 
 if TYPE_CHECKING:
@@ -749,5 +749,5 @@ def require_snapshot(root: Path, is_default: bool, corpus: str = DEFAULT_CORPUS,
 
 __all__ = [
     "FORMAT_VERSION", "Snapshot", "TextStore", "UpdateReport", "FileOutcome", "open_snapshot", "require_snapshot",
-    "update_index", "resolve_index_dir", "SearchkitError",
+    "update_index", "resolve_index_dir",
 ]
