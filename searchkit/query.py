@@ -106,7 +106,7 @@ def _tokens(text: str):
             if negate:
                 yield "NOT", "-", i
                 word, i = word[1:], i + 1
-            m = re.match(r"^([A-Za-z]+):(.*)$", word)
+            m = re.match(r"^([A-Za-z]+)[:：](.*)$", word)  # a Chinese input method types ：
             if m and m.group(1).lower() in FIELDS:
                 name, rest = m.group(1).lower(), m.group(2)
                 if not rest:

@@ -823,3 +823,9 @@ def test_cli_usage_errors_exit_2_with_one_line(runner, seed_index_dir, args, wor
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
     assert all(w in lines[0] for w in words)
     assert result.stdout == ""
+
+
+def test_field_prefix_takes_a_fullwidth_colon_too(seed_snapshot):
+    ascii_colon = search(seed_snapshot, "title:龙井", limit=None)
+    assert ascii_colon.total and [h.id for h in search(seed_snapshot, "title：龙井", limit=None).hits] == \
+        [h.id for h in ascii_colon.hits]
