@@ -43,7 +43,7 @@ from .normalize import search_key
 if TYPE_CHECKING:
     from .parser import Issue, Record
 
-FORMAT_VERSION = 2  # 2: the text store holds UTF-16 blobs
+FORMAT_VERSION = 3  # 2: the text store holds UTF-16 text; 3: its rows lost the authors
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
@@ -139,58 +139,47 @@ class StoreRow(NamedTuple):
     district: str
     section: str
     date: str
-    authors: tuple[str, ...]
 
 
 def store_entry(record: Record) -> tuple[StoreRow, str, str]:
     """A record's store row and its title and body search keys (the title key holds the
     TOC title too, after a unit separator that no search key contains)."""
-    row = StoreRow(record.id, record.district, record.section, record.date,
-                   tuple(search_key(a) for a in record.authors))
+    row = StoreRow(record.id, record.district, record.section, record.date)
     return row, search_key(record.title) + "\x1f" + search_key(record.toc_title), search_key(record.body)
 
 
 class TextStore:
     """Search keys of every document, in Whoosh docnum order, for grep-exact matching.
 
-    Titles and bodies are each one string, documents separated by NUL, split into one
-    string per document when first searched: a Python `in` per document finds every
-    document that contains a key at close to memory speed. On disk the two strings are
-    UTF-16, which decodes at memory speed, so opening the store costs little more than
-    reading it.
+    One string per document and field: a Python `in` per document finds every document
+    that contains a key at close to memory speed. On disk each field is one UTF-16 string,
+    documents separated by NUL (which no search key contains); UTF-16 decodes at memory
+    speed, so opening the store costs little more than reading it.
     """
 
     FIELDS = ("title", "body")
 
-    def __init__(self, rows: list[StoreRow | None], texts: dict[str, str]):
+    def __init__(self, rows: list[StoreRow | None], docs: dict[str, list[str]]):
         self.rows = rows
-        self.texts = texts
+        self.docs = docs  # field -> each document's key, "" for deleted documents
         self.live = [i for i, r in enumerate(rows) if r is not None]
         self.day = [int(r.date.replace("-", "")) if r is not None else 0 for r in rows]  # for sorting by date
-        self._docs: dict[str, list[str]] = {}
 
     @classmethod
     def build(cls, entries: list[tuple[StoreRow, str, str] | None]) -> "TextStore":
-        texts = {field: "\x00".join(e[column] if e is not None else "" for e in entries)
-                 for column, field in enumerate(cls.FIELDS, start=1)}
-        return cls([e[0] if e is not None else None for e in entries], texts)
+        docs = {field: [e[column] if e is not None else "" for e in entries]
+                for column, field in enumerate(cls.FIELDS, start=1)}
+        return cls([e[0] if e is not None else None for e in entries], docs)
 
     def entry(self, docnum: int) -> tuple[StoreRow, str, str] | None:
         """A document's row and keys, as `store_entry` made them."""
         if self.rows[docnum] is None:
             return None
-        return (self.rows[docnum], *(self.docs(f)[docnum] for f in self.FIELDS))
-
-    def docs(self, field: str) -> list[str]:
-        """Each document's key for `field`, by docnum ("" for deleted documents)."""
-        docs = self._docs.get(field)
-        if docs is None:
-            docs = self._docs[field] = self.texts[field].split("\x00")
-        return docs
+        return (self.rows[docnum], *(self.docs[f][docnum] for f in self.FIELDS))
 
     def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums whose `field` ("title" or "body") contains `key`; only those `within`, if given."""
-        docs = self.docs(field)
+        docs = self.docs[field]
         if within is None:
             return {d for d, text in enumerate(docs) if key in text}
         return {d for d in within if key in docs[d]}
@@ -198,7 +187,7 @@ class TextStore:
     def dump(self, path: Path) -> None:
         data = {
             "rows": [None if r is None else tuple(r) for r in self.rows],
-            **{f: self.texts[f].encode("utf-16-le", "surrogatepass") for f in self.FIELDS},
+            **{f: "\x00".join(self.docs[f]).encode("utf-16-le", "surrogatepass") for f in self.FIELDS},
         }
         _write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -207,11 +196,13 @@ class TextStore:
         try:
             data = pickle.loads(path.read_bytes())
             rows = [None if r is None else StoreRow._make(r) for r in data["rows"]]
-            texts = {f: data[f].decode("utf-16-le", "surrogatepass") for f in cls.FIELDS}
+            docs = {f: data[f].decode("utf-16-le", "surrogatepass").split("\x00") for f in cls.FIELDS}
+            if any(len(d) != len(rows) for d in docs.values()):
+                raise ValueError("rows and texts disagree")
         except (OSError, EOFError, ValueError, TypeError, KeyError, pickle.UnpicklingError) as exc:
             raise IndexVersionError(f"the index's text store {path} is damaged ({type(exc).__name__}); "
                                     f"rebuild it: `searchkit index --rebuild`") from None
-        return cls(rows, texts)
+        return cls(rows, docs)
 
 
 # --------------------------------------------------------------------------- snapshots (read side)

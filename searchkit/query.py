@@ -471,6 +471,13 @@ class _Evaluator:
         self.reader = searcher.reader()
         self.universe = universe
         self.title_sets: dict[str, set[int]] = {}
+        self._words: dict[str, list[str]] = {}
+
+    def words(self, key: str) -> list[str]:
+        """The index's words in a term (`scoring_words`), looked up once per query."""
+        if key not in self._words:
+            self._words[key] = scoring_words(self.reader, key)
+        return self._words[key]
 
     def text_docs(self, key: str, field: str) -> set[int]:
         # Only the documents still in play are checked: the cost is one `in` per document.
@@ -502,7 +509,7 @@ class _Evaluator:
     def estimate(self, node) -> float:
         """Roughly how many documents a node matches, to evaluate the rarest first."""
         if isinstance(node, Term) and node.field in ("", "title"):
-            words = scoring_words(self.reader, node.key)
+            words = self.words(node.key)
             return min((max(self.reader.doc_frequency("body_words", w), self.reader.doc_frequency("title_words", w))
                         for w in words), default=0)
         if isinstance(node, Not):
@@ -558,18 +565,19 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     keys = list(dict.fromkeys(t.key for t in text_terms))
 
     # BM25F over the jieba words the query shares with the index.
-    words = list(dict.fromkeys(w for k in keys for w in scoring_words(evaluator.reader, k)))
+    words = list(dict.fromkeys(w for k in keys for w in evaluator.words(k)))
     scoring = None
     if words:
         scoring = wq.Or([wq.Term(f, w) for w in words for f in ("title_words", "body_words")])
         # A tree of union matchers keeps Whoosh's block-quality skipping for top-k; its default
         # for small segments scores every posting of every word up front.
         scoring.matcher_type = wq.Or.DEFAULT_MATCHER
+    postings = _postings(searcher, scoring) if scoring is not None else 0
     if sort == "date":
         page = sorted(matched, key=lambda d: (store.day[d], store.rows[d].id), reverse=True)[:limit or None]
-        scores = _scores(searcher, scoring, set(page), None)
+        scores = _scores(searcher, scoring, postings, set(page), None)
     else:
-        page, scores = _rank(searcher, scoring, store, matched, evaluator.title_sets, keys, limit or None)
+        page, scores = _rank(searcher, scoring, postings, store, matched, evaluator.title_sets, keys, limit or None)
     body_keys = [t.key for t in text_terms if t.field == ""]
     hits = []
     for d in page:
@@ -595,11 +603,11 @@ def _postings(searcher, scoring) -> int:
     return sum(reader.doc_frequency(t.fieldname, t.text) for t in scoring.subqueries)
 
 
-def _scores(searcher, scoring, docs: set[int], limit: int | None) -> dict[int, float]:
+def _scores(searcher, scoring, postings: int, docs: set[int], limit: int | None) -> dict[int, float]:
     """BM25F scores of the best `limit` (None: all) of `docs` that share a word with the query."""
     if scoring is None or not docs:
         return {}
-    if len(docs) > _FEW or len(docs) * 8 > _postings(searcher, scoring):
+    if len(docs) > _FEW or len(docs) * 4 > postings:
         # Walk the postings: with a limit, Whoosh skips blocks that cannot reach the top.
         return {hit.docnum: hit.score for hit in searcher.search(scoring, filter=docs, limit=limit)}
     # Few documents: step the matcher to each of them instead of walking every posting.
@@ -625,7 +633,7 @@ def _scores(searcher, scoring, docs: set[int], limit: int | None) -> dict[int, f
     return scores
 
 
-def _rank(searcher, scoring, store, matched: set[int], title_sets: dict[str, set[int]], keys: list[str],
+def _rank(searcher, scoring, postings: int, store, matched: set[int], title_sets: dict[str, set[int]], keys: list[str],
           limit: int | None) -> tuple[list[int], dict[int, float]]:
     """The best `limit` of `matched`: by how many query terms the title holds, then BM25F,
     then newest first. Only as many documents are scored as the page needs, tier by tier,
@@ -643,7 +651,7 @@ def _rank(searcher, scoring, store, matched: set[int], title_sets: dict[str, set
         if need is not None and need <= 0:
             break
         tier = tiers[level]
-        tier_scores = _scores(searcher, scoring, tier, need)
+        tier_scores = _scores(searcher, scoring, postings, tier, need)
         scores.update(tier_scores)
         # Ties go to the lower docnum, as in Whoosh's top-k, so a page is the head of the full ranking.
         ranked = sorted(tier_scores, key=lambda d: (-tier_scores[d], d))

@@ -100,6 +100,14 @@ def live_group_members(pgid: int) -> list[int]:
     return found
 
 
+def assert_group_gone(pgid: int, within: float, message: str) -> None:
+    """Wait up to `within` seconds for every process of group `pgid` to end."""
+    deadline = time.monotonic() + within
+    while live_group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert live_group_members(pgid) == [], message
+
+
 def output(result: subprocess.CompletedProcess) -> str:
     return result.stdout + result.stderr
 
@@ -387,10 +395,7 @@ def test_a_run_killed_alone_leaves_no_lock_behind(scenario, tmp_path):
         assert again.returncode == 0, output(again)
         assert index_state(root, scenario.watched)[0] == scenario.new[0]
         # And nothing the killed run forked lives on.
-        deadline = time.monotonic() + 10
-        while live_group_members(first.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert live_group_members(first.pid) == [], "helpers of the killed run outlive it"
+        assert_group_gone(first.pid, 10, "helpers of the killed run outlive it")
     finally:
         kill_group(first)
 
@@ -405,10 +410,7 @@ def test_a_run_killed_while_parsing_leaves_no_helper_behind(scenario, tmp_path):
         first.send_signal(signal.SIGKILL)  # the main process only
         first.wait(timeout=30)
         if parsing:  # (an implementation that parses in one process has nothing to leave behind)
-            deadline = time.monotonic() + 3
-            while live_group_members(first.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert live_group_members(first.pid) == [], "parse workers outlive the killed run"
+            assert_group_gone(first.pid, 3, "parse workers outlive the killed run")
     finally:
         kill_group(first)
 
@@ -427,10 +429,7 @@ def test_a_run_killed_just_as_it_forks_leaves_no_helper_behind(scenario, tmp_pat
             first.wait(timeout=30)
             if not forked:
                 continue  # this implementation forks no helper while writing
-            deadline = time.monotonic() + 3
-            while live_group_members(first.pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert live_group_members(first.pid) == [], f"attempt {attempt}: a helper outlives the killed run"
+            assert_group_gone(first.pid, 3, f"attempt {attempt}: a helper outlives the killed run")
         finally:
             kill_group(first)
 
