@@ -43,7 +43,7 @@ from .normalize import search_key
 if TYPE_CHECKING:
     from .parser import Issue, Record
 
-FORMAT_VERSION = 3  # 2: the text store holds UTF-16 text; 3: its rows lost the authors
+FORMAT_VERSION = 4  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
@@ -141,52 +141,72 @@ class StoreRow(NamedTuple):
     date: str
 
 
-def store_entry(record: Record) -> tuple[StoreRow, str, str]:
-    """A record's store row and its title and body search keys (the title key holds the
-    TOC title too, after a unit separator that no search key contains)."""
+_SIGNATURE_BITS = 2048
+
+
+def signature(key: str) -> int:
+    """A 2,048-bit set of the characters in a search key (a Bloom filter of one hash).
+
+    A document can contain a key only if its signature holds all of the key's bits, so
+    signatures rule out most documents before any text is scanned. The hash is fixed
+    (not Python's per-process `hash`): signatures are stored in the index.
+    """
+    sig = 0
+    for c in set(key):
+        sig |= 1 << (((ord(c) * 2654435761) >> 5) & (_SIGNATURE_BITS - 1))
+    return sig
+
+
+def store_entry(record: Record) -> tuple[StoreRow, str, str, int]:
+    """A record's store row, its title and body search keys (the title key holds the TOC
+    title too, after a unit separator that no search key contains) and their signature."""
     row = StoreRow(record.id, record.district, record.section, record.date)
-    return row, search_key(record.title) + "\x1f" + search_key(record.toc_title), search_key(record.body)
+    title, body = search_key(record.title) + "\x1f" + search_key(record.toc_title), search_key(record.body)
+    return row, title, body, signature(title + body)
 
 
 class TextStore:
     """Search keys of every document, in Whoosh docnum order, for grep-exact matching.
 
-    One string per document and field: a Python `in` per document finds every document
-    that contains a key at close to memory speed. On disk each field is one UTF-16 string,
-    documents separated by NUL (which no search key contains); UTF-16 decodes at memory
-    speed, so opening the store costs little more than reading it.
+    One string per document and field, and one character signature per document: a key's
+    signature rules out most documents, and a Python `in` checks the rest at close to
+    memory speed. On disk each field is one UTF-16 string, documents separated by NUL
+    (which no search key contains); UTF-16 decodes at memory speed, so opening the store
+    costs little more than reading it.
     """
 
     FIELDS = ("title", "body")
 
-    def __init__(self, rows: list[StoreRow | None], docs: dict[str, list[str]]):
+    def __init__(self, rows: list[StoreRow | None], docs: dict[str, list[str]], signatures: list[int]):
         self.rows = rows
         self.docs = docs  # field -> each document's key, "" for deleted documents
+        self.signatures = signatures  # of title and body together; 0 for deleted documents
         self.live = [i for i, r in enumerate(rows) if r is not None]
         self.day = [int(r.date.replace("-", "")) if r is not None else 0 for r in rows]  # for sorting by date
 
     @classmethod
-    def build(cls, entries: list[tuple[StoreRow, str, str] | None]) -> "TextStore":
+    def build(cls, entries: list[tuple[StoreRow, str, str, int] | None]) -> "TextStore":
         docs = {field: [e[column] if e is not None else "" for e in entries]
                 for column, field in enumerate(cls.FIELDS, start=1)}
-        return cls([e[0] if e is not None else None for e in entries], docs)
+        return cls([e[0] if e is not None else None for e in entries], docs,
+                   [e[3] if e is not None else 0 for e in entries])
 
-    def entry(self, docnum: int) -> tuple[StoreRow, str, str] | None:
-        """A document's row and keys, as `store_entry` made them."""
+    def entry(self, docnum: int) -> tuple[StoreRow, str, str, int] | None:
+        """A document's row, keys and signature, as `store_entry` made them."""
         if self.rows[docnum] is None:
             return None
-        return (self.rows[docnum], *(self.docs[f][docnum] for f in self.FIELDS))
+        return (self.rows[docnum], *(self.docs[f][docnum] for f in self.FIELDS), self.signatures[docnum])
 
     def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums whose `field` ("title" or "body") contains `key`; only those `within`, if given."""
-        docs = self.docs[field]
-        if within is None:
-            return {d for d, text in enumerate(docs) if key in text}
-        return {d for d in within if key in docs[d]}
+        docs, sigs, need = self.docs[field], self.signatures, signature(key)
+        candidates = range(len(docs)) if within is None else within
+        return {d for d in candidates if sigs[d] & need == need and key in docs[d]}
 
     def dump(self, path: Path) -> None:
         data = {
             "rows": [None if r is None else tuple(r) for r in self.rows],
+            "signatures": self.signatures,
             **{f: "\x00".join(self.docs[f]).encode("utf-16-le", "surrogatepass") for f in self.FIELDS},
         }
         _write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
@@ -197,12 +217,13 @@ class TextStore:
             data = pickle.loads(path.read_bytes())
             rows = [None if r is None else StoreRow._make(r) for r in data["rows"]]
             docs = {f: data[f].decode("utf-16-le", "surrogatepass").split("\x00") for f in cls.FIELDS}
-            if any(len(d) != len(rows) for d in docs.values()):
+            signatures = data["signatures"]
+            if any(len(d) != len(rows) for d in (*docs.values(), signatures)):
                 raise ValueError("rows and texts disagree")
         except (OSError, EOFError, ValueError, TypeError, KeyError, pickle.UnpicklingError) as exc:
             raise IndexVersionError(f"the index's text store {path} is damaged ({type(exc).__name__}); "
                                     f"rebuild it: `searchkit index --rebuild`") from None
-        return cls(rows, docs)
+        return cls(rows, docs, signatures)
 
 
 # --------------------------------------------------------------------------- snapshots (read side)
@@ -687,7 +708,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     old_docnums = {r.id: d for d, r in enumerate(old.store.rows) if r is not None} if old is not None else {}
     with ix.reader() as reader:
         ids = reader.column_reader("id")
-        entries: list[tuple[StoreRow, str, str] | None] = []
+        entries: list[tuple[StoreRow, str, str, int] | None] = []
         for docnum in range(reader.doc_count_all()):
             if reader.is_deleted(docnum):
                 entries.append(None)

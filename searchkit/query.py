@@ -9,7 +9,8 @@ syntax; fullwidth `（ ）` and curly quotes are text.
 Matching is decided on the text, not on words: a term matches a record whose title (or
 table-of-contents title) or body contains the term, compared by `normalize.search_key`
 (whitespace, ASCII case and fullwidth/halfwidth ignored), which is what `grep` would find
-in the rejoined text. `index.TextStore` answers that with one `str.find` pass per term.
+in the rejoined text. `index.TextStore` answers that per term: character signatures rule out
+most documents, and one `in` per remaining document decides.
 
 Ranking: records whose title holds more of the query's terms come first; within that,
 BM25F (title boosted) over the jieba words that the query shares with the index's
@@ -480,7 +481,7 @@ class _Evaluator:
         return self._words[key]
 
     def text_docs(self, key: str, field: str) -> set[int]:
-        # Only the documents still in play are checked: the cost is one `in` per document.
+        # Only the documents still in play are checked: a signature test, then an `in`, each.
         if len(self.universe) < len(self.store.live):
             return self.store.docs_containing(key, field, self.universe)
         return self.store.docs_containing(key, field) & self.universe

@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchkit.cli import main
 from searchkit.errors import IndexMissingError, IndexVersionError, UsageError
@@ -455,3 +457,13 @@ def test_open_snapshot_on_a_newer_format(corpus, root):
     with pytest.raises(IndexVersionError) as info:
         open_snapshot(root)
     assert "--rebuild" in str(info.value)
+
+
+@given(st.text(max_size=60), st.integers(0, 60), st.integers(1, 8))
+def test_a_signature_never_rules_out_a_document_that_contains_the_key(text, start, size):
+    """The prefilter may let through documents without the key, never drop one with it."""
+    from searchkit.index import signature
+
+    key = text[start : start + size]
+    need = signature(key)
+    assert signature(text) & need == need
