@@ -101,8 +101,10 @@ class SearchkitGroup(click.Group):
 @click.group(cls=SearchkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="searchkit")
 @click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Interface language (default: $SEARCHKIT_LANG, else the locale: Chinese for zh*).")
 @click.pass_context
-def main(ctx: click.Context, traceback: bool) -> None:
+def main(ctx: click.Context, traceback: bool, lang: str | None) -> None:
     """Search 杭州人大信息, the Hangzhou People's Congress information bulletin.
 
     \b
@@ -111,6 +113,9 @@ def main(ctx: click.Context, traceback: bool) -> None:
       searchkit search 西湖龙井        # ranked hits with highlighted passages
       searchkit parse seeds/000_dbed6e9d040a5771.txt --format json
     """
+    from .i18n import set_language
+
+    set_language(lang)
     ctx.obj = {"traceback": traceback}
 
 
@@ -174,6 +179,12 @@ def filter_options(f):
         click.option("--since", metavar="DATE", help="Issues on or after DATE (2024, 2024-06 or 2024-06-28)."),
         click.option("--until", metavar="DATE", help="Issues on or before DATE."),
         click.option("--author", "authors", multiple=True, metavar="NAME", help="Only pieces by this author (李寄)."),
+        click.option("--org", "orgs", multiple=True, metavar="UNIT",
+                     help="Only pieces signed by this unit, or part of its name (代表工委, 上城区人大)."),
+        click.option("--exact", is_flag=True,
+                     help="Only records holding every term as typed: no words, synonyms or partial matches."),
+        click.option("--within", type=click.Choice(["sentence", "paragraph"]), default=None,
+                     help="The words (or terms) of a match must stand in one sentence / one paragraph."),
         click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
                      help="Best match first, or newest first."),
     ]
@@ -182,14 +193,14 @@ def filter_options(f):
     return f
 
 
-def _filters(district, section, year, issues, since, until, authors, query: str | None = None):
+def _filters(district, section, year, issues, since, until, authors, orgs, query: str | None = None):
     """The filters, checked (with the query, if given) before any index is opened or built."""
     from .query import Filters, parse_query
 
     if query is not None:
         parse_query(query)
     filters = Filters(districts=district, sections=section, year=year, issues=issues, since=since, until=until,
-                      authors=authors)
+                      authors=authors, orgs=orgs)
     filters.check()
     return filters
 
@@ -252,31 +263,39 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @click.option("--facets", is_flag=True, help="Also count the hits per district, year and section.")
 @index_dir_option
-def search(query: str, district, section, year, issues, since, until, authors, sort, limit, fmt, facets,
-           index_dir) -> None:
-    """Search the index: every record containing the query, best first, matches highlighted.
+def search(query: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort, limit, fmt,
+           facets, index_dir) -> None:
+    """Search the index: records about the query, best first, matches highlighted.
+
+    Hits come in tiers, and a higher tier always ranks first: exact (the query as
+    typed), words (every word of the query, as understood, or a synonym of it;
+    those in one sentence first), partial (most of the query). The first line
+    says how the query was understood.
 
     \b
     Query syntax:
-      西湖龙井              records containing exactly this text (spaces, case and
-                            fullwidth/halfwidth ignored)
+      西湖龙井              the text (spaces, case, fullwidth/halfwidth and
+                            traditional characters ignored); 西湖区代表联络站
+                            also finds 西湖区 + 代表联络站 apart
       代表 联络站           both terms (anywhere in the record)
       西湖 OR 滨江          either term;  NOT 西湖  or  -西湖  excludes
       (西湖 OR 滨江) 代表   parentheses group
       "数字 贸易"           a quoted phrase; its spaces are ignored
-      title:龙井  author:李寄  district:西湖  section:监督纵横
+      title:龙井  author:李寄  org:代表工委  district:西湖  section:监督纵横
 
     \b
     Examples:
       searchkit search 西湖龙井
+      searchkit search 怎样让代表更好地联系群众 --within sentence
       searchkit search 代表联络站 --district 余杭 --since 2024
       searchkit search "title:监督" --sort date --limit 0 --format json
     """
     from . import render
     from .query import search as run_search
 
-    filters = _filters(district, section, year, issues, since, until, authors, query)
-    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=limit or None, facets=facets)
+    filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
+    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=limit or None, facets=facets,
+                        exact=exact, within=within)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -352,6 +371,7 @@ def list_(index_dir: str | None) -> None:
 @click.argument("query")
 @click.option("--output", "-o", required=True, metavar="FILE", help="The file to write; - for standard output.")
 @filter_options
+@click.option("--partial", is_flag=True, help="Also write the partial matches (by default: exact and words tiers).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default=None,
               help="Output format (default: from the file's extension, else csv).")
 @click.option("--columns", metavar="A,B,…",
@@ -359,8 +379,8 @@ def list_(index_dir: str | None) -> None:
                    "issue_total, section, district, title, org, authors, snippet, source.")
 @click.option("--force", "-f", is_flag=True, help="Replace FILE if it exists.")
 @index_dir_option
-def export(query: str, output: str, district, section, year, issues, since, until, authors, sort, fmt, columns,
-           force, index_dir) -> None:
+def export(query: str, output: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort,
+           partial, fmt, columns, force, index_dir) -> None:
     """Export every hit of QUERY (not just the first page) to CSV, JSONL or XLSX.
 
     CSV is UTF-8 with a byte-order mark so Excel and WPS show the Chinese correctly;
@@ -379,14 +399,21 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     from .export import export_result, format_for, parse_columns
     from .query import search as run_search
 
-    filters = _filters(district, section, year, issues, since, until, authors, query)
+    filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
     cols = parse_columns(columns)
     fmt = format_for(output, fmt)
     if output != "-" and os.path.lexists(output) and not force and sys.stdin.isatty():
         force = click.confirm(f"{output} exists. Replace it?", default=False, err=True)
         if not force:
             raise click.Abort()
-    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=None)
+    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=None, exact=exact, within=within)
+    left_out = 0 if partial else result.tiers.get("partial", 0)
+    if left_out:
+        result.hits = [h for h in result.hits if h.match != "partial"]
+        result.total = len(result.hits)
     n = export_result(result, output, fmt, cols, force=force)
     if output != "-":
+        from .render import export_tiers
+
         click.echo(f"Wrote {n} hit{'s' if n != 1 else ''} for {query} to {output} ({fmt}).", err=True)
+        export_tiers(result, left_out)

@@ -7,7 +7,8 @@ Layout of an index folder (default `index/`):
     userdict.txt       optional: the user's own words for segmentation
     gen-000007/        one complete generation:
         MAIN_*.toc, *.seg   the Whoosh index (records, jieba word fields for BM25F)
-        store.pickle        the exact-text store: each document's search key, by docnum
+        store.json, store-*.u16, store-signatures.bin
+                            the exact-text store (`store`): search keys, by docnum
         manifest.json       format version, the indexed files with their fingerprints
 
 An update builds the next generation beside the live one (hard links to the Whoosh
@@ -29,7 +30,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import pickle
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -38,12 +38,13 @@ from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from . import __version__
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, UsageError
-from .normalize import search_key
+from .store import STORE_FILES, TextStore, store_entry
 
 if TYPE_CHECKING:
     from .parser import Issue, Record
 
-FORMAT_VERSION = 4  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures
+FORMAT_VERSION = 5  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
+# 5: traditional folded to simplified, bylines searchable, sentence ends, no pickle in the store
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
@@ -102,6 +103,7 @@ def make_schema():
         authors=KEYWORD(stored=True, commas=True, lowercase=True),
         title_words=TEXT(analyzer=words, phrase=False, field_boost=TITLE_BOOST),
         body_words=TEXT(analyzer=words, phrase=False),
+        byline_words=TEXT(analyzer=words, phrase=False),
         body=STORED,
     )
 
@@ -125,105 +127,9 @@ def _whoosh_doc(record: Record, path: str) -> dict:
         "authors": ",".join(record.authors),
         "title_words": f"{record.title}\n{record.toc_title}",
         "body_words": record.body,
+        "byline_words": " ".join(filter(None, [record.org, *record.authors])),
         "body": record.body,
     }
-
-
-# --------------------------------------------------------------------------- the exact-text store
-
-
-class StoreRow(NamedTuple):
-    """What filtering by facet, sorting by date and reporting need of one document."""
-
-    id: str
-    district: str
-    section: str
-    date: str
-
-
-_SIGNATURE_BITS = 2048
-
-
-def signature(key: str) -> int:
-    """A 2,048-bit set of the characters in a search key (a Bloom filter of one hash).
-
-    A document can contain a key only if its signature holds all of the key's bits, so
-    signatures rule out most documents before any text is scanned. The hash is fixed
-    (not Python's per-process `hash`): signatures are stored in the index.
-    """
-    sig = 0
-    for c in set(key):
-        sig |= 1 << (((ord(c) * 2654435761) >> 5) & (_SIGNATURE_BITS - 1))
-    return sig
-
-
-def store_entry(record: Record) -> tuple[StoreRow, str, str, int]:
-    """A record's store row, its title and body search keys (the title key holds the TOC
-    title too, after a unit separator that no search key contains) and their signature."""
-    row = StoreRow(record.id, record.district, record.section, record.date)
-    title, body = search_key(record.title) + "\x1f" + search_key(record.toc_title), search_key(record.body)
-    return row, title, body, signature(title + body)
-
-
-class TextStore:
-    """Search keys of every document, in Whoosh docnum order, for grep-exact matching.
-
-    One string per document and field, and one character signature per document: a key's
-    signature rules out most documents, and a Python `in` checks the rest at close to
-    memory speed. On disk each field is one UTF-16 string, documents separated by NUL
-    (which no search key contains); UTF-16 decodes at memory speed, so opening the store
-    costs little more than reading it.
-    """
-
-    FIELDS = ("title", "body")
-
-    def __init__(self, rows: list[StoreRow | None], docs: dict[str, list[str]], signatures: list[int]):
-        self.rows = rows
-        self.docs = docs  # field -> each document's key, "" for deleted documents
-        self.signatures = signatures  # of title and body together; 0 for deleted documents
-        self.live = [i for i, r in enumerate(rows) if r is not None]
-        self.day = [int(r.date.replace("-", "")) if r is not None else 0 for r in rows]  # for sorting by date
-
-    @classmethod
-    def build(cls, entries: list[tuple[StoreRow, str, str, int] | None]) -> "TextStore":
-        docs = {field: [e[column] if e is not None else "" for e in entries]
-                for column, field in enumerate(cls.FIELDS, start=1)}
-        return cls([e[0] if e is not None else None for e in entries], docs,
-                   [e[3] if e is not None else 0 for e in entries])
-
-    def entry(self, docnum: int) -> tuple[StoreRow, str, str, int] | None:
-        """A document's row, keys and signature, as `store_entry` made them."""
-        if self.rows[docnum] is None:
-            return None
-        return (self.rows[docnum], *(self.docs[f][docnum] for f in self.FIELDS), self.signatures[docnum])
-
-    def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
-        """Docnums whose `field` ("title" or "body") contains `key`; only those `within`, if given."""
-        docs, sigs, need = self.docs[field], self.signatures, signature(key)
-        candidates = range(len(docs)) if within is None else within
-        return {d for d in candidates if sigs[d] & need == need and key in docs[d]}
-
-    def dump(self, path: Path) -> None:
-        data = {
-            "rows": [None if r is None else tuple(r) for r in self.rows],
-            "signatures": self.signatures,
-            **{f: "\x00".join(self.docs[f]).encode("utf-16-le", "surrogatepass") for f in self.FIELDS},
-        }
-        _write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-
-    @classmethod
-    def load(cls, path: Path) -> "TextStore":
-        try:
-            data = pickle.loads(path.read_bytes())
-            rows = [None if r is None else StoreRow._make(r) for r in data["rows"]]
-            docs = {f: data[f].decode("utf-16-le", "surrogatepass").split("\x00") for f in cls.FIELDS}
-            signatures = data["signatures"]
-            if any(len(d) != len(rows) for d in (*docs.values(), signatures)):
-                raise ValueError("rows and texts disagree")
-        except (OSError, EOFError, ValueError, TypeError, KeyError, pickle.UnpicklingError) as exc:
-            raise IndexVersionError(f"the index's text store {path} is damaged ({type(exc).__name__}); "
-                                    f"rebuild it: `searchkit index --rebuild`") from None
-        return cls(rows, docs, signatures)
 
 
 # --------------------------------------------------------------------------- snapshots (read side)
@@ -242,7 +148,7 @@ class Snapshot:
     @property
     def store(self) -> TextStore:
         if self._store is None:
-            self._store = TextStore.load(self.gen_dir / "store.pickle")
+            self._store = TextStore.load(self.gen_dir)
         return self._store
 
     _searcher: object = None
@@ -675,7 +581,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     gen.mkdir()
     if old is not None:
         for f in old.gen_dir.iterdir():
-            if f.name in ("store.pickle", "manifest.json") or f.suffix == ".tmp" or "LOCK" in f.name:
+            if f.name in (*STORE_FILES, "manifest.json") or f.suffix == ".tmp" or "LOCK" in f.name:
                 continue
             try:
                 os.link(f, gen / f.name)
@@ -708,14 +614,14 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     old_docnums = {r.id: d for d, r in enumerate(old.store.rows) if r is not None} if old is not None else {}
     with ix.reader() as reader:
         ids = reader.column_reader("id")
-        entries: list[tuple[StoreRow, str, str, int] | None] = []
+        entries = []
         for docnum in range(reader.doc_count_all()):
             if reader.is_deleted(docnum):
                 entries.append(None)
                 continue
             rid = ids[docnum]
             entries.append(new_entries[rid] if rid in new_entries else old.store.entry(old_docnums[rid]))
-    TextStore.build(entries).dump(gen / "store.pickle")
+    TextStore(entries).dump(gen)
     manifest = {
         "format": FORMAT_VERSION,
         "searchkit": __version__,

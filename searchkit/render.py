@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 
 from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+
+from .i18n import N_, _, language, ngettext
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -157,21 +160,106 @@ def hit_meta(hit) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def _join(items) -> str:
+    """Words in a list: 上城区、钱塘区 / 上城区, 钱塘区."""
+    return ("、" if language() == "zh" else ", ").join(items)
+
+
+def _clauses(items) -> str:
+    """Clauses in a sentence: 完整匹配 0 篇，同句 1 篇 / exact 0, same sentence 1."""
+    return ("，" if language() == "zh" else ", ").join(items)
+
+
+def _aside(text: str) -> str:
+    return f"（{text}）" if language() == "zh" else f" ({text})"
+
+
+def understanding(result, console: Console) -> None:
+    """How the query was read, and how many hits each tier has (not in --exact mode)."""
+    u = result.understood
+    if u is None or u.exact:
+        return
+    fancy = is_fancy(console)
+    words = " + ".join([*(w.key for w in u.words), *(f'"{t}"' for t in u.to_dict()["exact"])])
+    counts = [_("exact {n}").format(n=result.tiers.get("exact", 0))]
+    if result.proximity:
+        for name, label in (("sentence", _("same sentence {n}")), ("paragraph", _("same paragraph {n}")),
+                            ("anywhere", _("anywhere {n}"))):
+            if result.proximity.get(name):
+                counts.append(label.format(n=result.proximity[name]))
+    elif not result.tiers.get("exact"):
+        counts.append(_("all words {n}").format(n=0))
+    if result.tiers.get("partial"):
+        counts.append(_("partial {n}").format(n=result.tiers["partial"]))
+    line = _("Understood as: {words} — {counts}").format(words=words, counts=_clauses(counts))
+    console.print(Text(line, style="dim" if fancy else ""))
+    for w in u.words:
+        if w.alternatives:
+            labels = _join(dict.fromkeys(a.label for a in w.alternatives if a.label))
+            text = _("{word} also finds {alternatives}").format(word=w.key, alternatives=_join(
+                a.text for a in w.alternatives))
+            console.print(Text("  " + text + (_aside(labels) if labels else ""), style="dim" if fancy else ""))
+    dropped = u.to_dict()["dropped"]
+    if dropped:
+        console.print(Text("  " + _("Left out: {words}").format(words=_join(dict.fromkeys(dropped))),
+                           style="dim" if fancy else ""))
+
+
+TIER_MARKS = {
+    "words": N_("── Below: not as typed; all the words, apart ──"),
+    "partial": N_("── Below: partial matches; part of the query ──"),
+}
+PROXIMITY_MARKS = {"sentence": N_("same sentence"), "paragraph": N_("same paragraph")}
+
+
+def suggestions(result, console: Console) -> None:
+    for s in result.suggestions:
+        if s.kind == "correction":
+            line = _("Did you mean: {query} ({n} hits)").format(query=s.query, n=s.hits)
+        elif s.kind == "drop_filter":
+            line = _("Without {option}: {n} hits").format(option=s.option, n=s.hits)
+        else:
+            line = _("Without {word}: {query} ({n} hits)").format(word=s.word, query=s.query, n=s.hits)
+        console.print(Text("  " + line))
+
+
 def search_result(result, filtered: bool = False, console: Console | None = None) -> None:
     console = console or make_console()
     fancy = is_fancy(console)
     if not result.hits:
-        tips = "fewer terms, a shorter phrase" + (", or fewer filters" if filtered else "")
-        console.print(Text(f"No hits for {result.query}. Try {tips}."))
+        console.print(Text(_("No hits for {query}.").format(query=result.query)))
+        u = result.understood
+        if u is not None and not u.exact and result.total == 0:
+            words = " + ".join(w.key for w in u.words)
+            console.print(Text(_("Tried: the query as typed; all its words ({words}); part of them.").format(
+                words=words)))
+        if result.suggestions:
+            suggestions(result, console)
+        elif result.total == 0:
+            tip = _("Check the spelling, or try other words") + (_(", or fewer filters") if filtered else "")
+            console.print(Text(tip + ("。" if language() == "zh" else ".")))
         if result.facets is not None:
             facets(result.facets, console)
         return
+    understanding(result, console)
+    if result.suggestions:
+        suggestions(result, console)
+    if result.understood is not None and not result.understood.exact:
+        console.print()
+    tier = None
     for rank, hit in enumerate(result.hits, start=1):
+        if tier is not None and hit.match != tier and hit.match in TIER_MARKS:
+            console.print(Text(_(TIER_MARKS[hit.match]), style="bold" if fancy else ""))
+            console.print()
+        tier = hit.match
         title = hit.title or "(信息摘登)"
         line = Text(f"{rank:>3}. ", style="bold" if fancy else "")
         line.append_text(highlighted(title, hit.title_highlights if hit.title else [], "bold" if fancy else ""))
         console.print(line)
-        indented(console, Text(hit_meta(hit), style="dim" if fancy else ""))
+        meta = hit_meta(hit)
+        if hit.proximity:
+            meta += " · " + _(PROXIMITY_MARKS[hit.proximity])
+        indented(console, Text(meta, style="dim" if fancy else ""))
         for snip in hit.snippets:
             t = Text("…" if snip.start else "")
             t.append_text(highlighted(snip.text, snip.highlights))
@@ -179,10 +267,29 @@ def search_result(result, filtered: bool = False, console: Console | None = None
             indented(console, t)
         console.print()
     shown = len(result.hits)
-    more = f", showing {shown}" if shown < result.total else ""
-    console.print(Text(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}{more}."))
+    line = (ngettext("{total} hit for {query}", "{total} hits for {query}", result.total)
+            .format(total=result.total, query=result.query))
+    if shown < result.total:
+        line += _(", showing {shown}").format(shown=shown)
+    console.print(Text(line + ("。" if language() == "zh" else ".")))
     if result.facets is not None:
         facets(result.facets, console)
+
+
+def export_tiers(result, left_out: int, console: Console | None = None) -> None:
+    """Which tiers an export wrote, on stderr; and how many partial matches it left out."""
+    console = console or make_console(stderr=True)
+    written = Counter(h.match for h in result.hits)
+    if result.understood is None or result.understood.exact or not result.hits:
+        return
+    parts = [_(TIER_NAMES[t]).format(n=written[t]) for t in ("exact", "words", "partial") if written[t]]
+    line = _("Tiers written: {tiers}.").format(tiers=_clauses(parts))
+    if left_out:
+        line += " " + _("{n} partial matches not written (add --partial).").format(n=left_out)
+    console.print(Text(line))
+
+
+TIER_NAMES = {"exact": N_("exact {n}"), "words": N_("words {n}"), "partial": N_("partial {n}")}
 
 
 def bars(console: Console, title: str, counts, width: int = 30) -> None:

@@ -248,7 +248,8 @@ def test_readme_examples_parse(line):
 def test_search_with_no_hits_exits_0_and_says_what_to_try(runner, seed_index_dir):
     result = invoke(runner, ["search", "不存在的词语", "--index-dir", seed_index_dir])
     assert result.stdout.startswith("No hits for 不存在的词语.")
-    assert "fewer terms" in result.stdout
+    assert "Check the spelling, or try other words." in result.stdout
+    assert "fewer terms" not in result.stdout  # one term typed: "fewer terms" would be wrong advice
     assert result.stderr == ""
 
     filtered = invoke(runner, ["search", "不存在的词语", "--district", "西湖", "--index-dir", seed_index_dir])
@@ -450,8 +451,10 @@ def test_list(runner, seed_index_dir, seed_records):
 def test_search_text_output(runner, seed_index_dir):
     result = invoke(runner, ["search", "西湖龙井", "--index-dir", seed_index_dir])
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"  1\. .*西湖龙井.*", lines[0])
-    assert "第9期(总第697期)" in lines[1] and "697-02" in lines[1]
+    assert lines[0] == "Understood as: 西湖龙井 — exact 1"
+    assert lines[1] == ""
+    assert re.fullmatch(r"  1\. .*西湖龙井.*", lines[2])
+    assert "第9期(总第697期)" in lines[3] and "697-02" in lines[3]
     assert lines[-1] == "1 hit for 西湖龙井."
     assert_plain(result.stdout)
     assert result.stderr == ""
@@ -526,7 +529,7 @@ def test_export_csv_equals_search_limit_0(runner, seed_index_dir, tmp_path):
     assert [r["id"] for r in rows] == ids
     assert [r["rank"] for r in rows] == [str(i) for i in range(1, len(ids) + 1)]
     assert result.stdout == ""
-    assert result.stderr == f"Wrote {len(ids)} hits for 代表 to {out} (csv).\n"
+    assert result.stderr == f"Wrote {len(ids)} hits for 代表 to {out} (csv).\nTiers written: exact {len(ids)}.\n"
 
 
 def test_export_format_from_extension(runner, seed_index_dir, tmp_path):

@@ -52,7 +52,7 @@ def all_ids(root: Path) -> list[str]:
 
 
 def hit_ids(root: Path, query: str) -> set[str]:
-    return {h.id for h in search(open_snapshot(root), query, limit=None, with_snippets=False).hits}
+    return {h.id for h in search(open_snapshot(root), query, limit=None, with_snippets=False, exact=True).hits}
 
 
 def truth(folder: Path, query_terms: list[str]) -> set[str]:
@@ -462,7 +462,7 @@ def test_open_snapshot_on_a_newer_format(corpus, root):
 @given(st.text(max_size=60), st.integers(0, 60), st.integers(1, 8))
 def test_a_signature_never_rules_out_a_document_that_contains_the_key(text, start, size):
     """The prefilter may let through documents without the key, never drop one with it."""
-    from searchkit.index import signature
+    from searchkit.store import signature
 
     key = text[start : start + size]
     need = signature(key)

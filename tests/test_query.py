@@ -37,7 +37,9 @@ class Corpus:
     def __init__(self, records):
         self.records = list(records)
         self.by_id = {r.id: r for r in self.records}
-        self.keys = {r.id: (search_key(r.title), search_key(r.toc_title), search_key(r.body)) for r in self.records}
+        # A plain term matches the title, the TOC title, the body or the byline (unit, authors).
+        self.keys = {r.id: (search_key(r.title), search_key(r.toc_title), search_key(r.body), search_key(r.org),
+                            *(search_key(a) for a in r.authors)) for r in self.records}
         self.all_ids = set(self.by_id)
         self.texts = [(r.id, t) for r in self.records for t in (r.body, r.title, r.toc_title) if t]
         self.joins = page_break_joins(self.records)
@@ -51,7 +53,7 @@ class Corpus:
 
     def title_has(self, term: str) -> set[str]:
         k = search_key(term)
-        return {rid for rid, (title, toc, _) in self.keys.items() if k in title or k in toc}
+        return {rid for rid, (title, toc, *_) in self.keys.items() if k in title or k in toc}
 
     def all_of(self, terms) -> set[str]:
         out = set(self.all_ids)
@@ -196,12 +198,19 @@ NAMED_QUERIES = [
 
 
 def check_exact(snapshot, corpus: Corpus, query: str, terms: list[str]):
+    """The exact tier is what grep finds, and ranks above every looser hit; `exact=True`
+    (the --exact mode) returns that tier alone, in the same order. Returns the latter."""
     result = search(snapshot, query, limit=None)
     got = [h.id for h in result.hits]
     assert len(got) == len(set(got))
-    assert set(got) == corpus.all_of(terms), query
-    assert result.total == len(got)
-    return result
+    exact = [h.id for h in result.hits if h.match == "exact"]
+    assert set(exact) == corpus.all_of(terms), query
+    assert got[: len(exact)] == exact, "a looser hit ranks above an exact one"
+    assert result.total == len(got) and result.tiers["exact"] == len(exact)
+    strict = search(snapshot, query, limit=None, exact=True)
+    assert [h.id for h in strict.hits] == exact and strict.total == len(exact)
+    assert {h.match for h in strict.hits} <= {"exact"}
+    return strict
 
 
 def covered_by_keys(folded: str, keys) -> bool:
@@ -430,7 +439,7 @@ BOOLEAN_CASES = [
 
 @pytest.mark.parametrize("query, expected", BOOLEAN_CASES, ids=[q for q, _ in BOOLEAN_CASES])
 def test_boolean_syntax(seed_snapshot, corpus, query, expected):
-    result = search(seed_snapshot, query, limit=None)
+    result = search(seed_snapshot, query, limit=None, exact=True)
     assert {h.id for h in result.hits} == expected(corpus)
     assert result.total == len(result.hits)
 
@@ -441,7 +450,7 @@ def test_boolean_syntax(seed_snapshot, corpus, query, expected):
     ("西湖 -(龙井 OR 代表)", lambda c: c.has("西湖") - c.has("龙井") - c.has("代表")),
 ], ids=["phrase", "phrase-with-space", "group"])
 def test_minus_excludes_a_phrase_or_a_group(seed_snapshot, corpus, query, expected):
-    assert {h.id for h in search(seed_snapshot, query, limit=None).hits} == expected(corpus)
+    assert {h.id for h in search(seed_snapshot, query, limit=None, exact=True).hits} == expected(corpus)
 
 
 def test_field_values_may_be_quoted_and_padded(seed_snapshot, corpus):
@@ -529,7 +538,7 @@ def title_words(corpus) -> list[str]:
 def test_title_matches_rank_above_mere_mentions(seed_snapshot, corpus):
     decisive = 0
     for word in title_words(corpus):
-        hits = [h.id for h in search(seed_snapshot, word, limit=None, with_snippets=False).hits]
+        hits = [h.id for h in search(seed_snapshot, word, limit=None, with_snippets=False, exact=True).hits]
         in_title = corpus.title_has(word)
         assert set(hits) == corpus.has(word)
         flags = [h in in_title for h in hits]

@@ -251,7 +251,7 @@ def test_killed_update_leaves_the_old_or_the_new_index_and_the_next_run_finishes
     # written, its manifest written, CURRENT switched.
     steps = {
         "new generation": lambda: bool(new_entries(root, before)),
-        "store written": lambda: any((d / "store.pickle").exists() for d in new_entries(root, before)),
+        "store written": lambda: any((d / "store.json").exists() for d in new_entries(root, before)),
         "manifest written": lambda: any((d / "manifest.json").exists() for d in new_entries(root, before)),
         "CURRENT switched": lambda: (root / "CURRENT").read_bytes() != current,
     }
@@ -691,7 +691,7 @@ def test_damaged_index_tells_to_rebuild(index_copy, tmp_path, damage):
 
 
 def test_damaged_text_store_tells_to_rebuild(index_copy, tmp_path):
-    (_live(index_copy) / "store.pickle").write_bytes(b"garbage\n")
+    (_live(index_copy) / "store.json").write_bytes(b"garbage\n")
     assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path), 1, "rebuild")
 
 

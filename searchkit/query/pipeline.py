@@ -1,0 +1,225 @@
+"""The query pipeline: syntax -> understand -> match (tiers) -> rank -> highlight -> suggest.
+
+`search` is what the CLI, the exporter and the benchmarks call. Every hit belongs to a
+tier and a higher tier always ranks above a lower one:
+
+    exact     every term occurs as typed (folded for width, case, spaces, traditional forms)
+    words     every word of the query, as understood, occurs (or an alternative of it)
+    partial   enough of the query's words occur (see `match`)
+
+`exact=True` keeps only the first tier and understands nothing (the `--exact` mode);
+`within="sentence"|"paragraph"` keeps the hits whose words (or terms) stand in one
+sentence or paragraph (同句 / 同段).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import SearchkitError, UsageError
+from . import synonyms as synonyms_module
+from .filters import Filters
+from .highlight import find_spans, snippets
+from .match import PARAGRAPH, PROXIMITY_NAMES, SENTENCE, Matcher
+from .rank import Scorer, by_date, rank
+from .results import TIERS, Hit, SearchResult, Snippet
+from .syntax import Term, parse_query, positive_terms
+from .understand import Understanding, Vocabulary, segment, understand
+
+WITHIN = {"sentence": SENTENCE, "paragraph": PARAGRAPH}
+
+
+@lru_cache(maxsize=8)
+def _synonyms(root: str, user_mtime: int) -> synonyms_module.Synonyms:
+    return synonyms_module.load(Path(root))
+
+
+def synonyms_for(snapshot) -> synonyms_module.Synonyms:
+    """The shipped rules plus the user's `synonyms.txt` in the index folder (re-read when it changes)."""
+    user = Path(snapshot.root) / synonyms_module.USER_FILE
+    try:
+        mtime = user.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _synonyms(str(snapshot.root), mtime)
+
+
+def _hit(stored: dict, docnum: int, score: float) -> Hit:
+    return Hit(
+        docnum=docnum, id=stored["id"], score=score, title=stored.get("title", ""),
+        toc_title=stored.get("toc_title", ""), kind=stored.get("kind", ""), district=stored.get("district", ""),
+        section=stored.get("section", ""), issue=stored.get("issue", 0), issue_total=stored.get("issue_total", 0),
+        date=stored["date"].date().isoformat(), org=stored.get("org", ""),
+        authors=[a for a in stored.get("authors", "").split(",") if a], source=stored.get("source", ""),
+    )
+
+
+def search(snapshot, text: str, filters: Filters | None = None, sort: str = "relevance", limit: int | None = 10,
+           facets: bool = False, with_snippets: bool = True, exact: bool = False, within: str | None = None,
+           tiers: tuple[str, ...] = TIERS, offset: int = 0, suggest: bool = True) -> SearchResult:
+    """Run a query against an index snapshot. `limit` None or 0 means every hit; `offset`
+    skips that many of the ranked hits; `tiers` limits which tiers are returned; without
+    exact or words hits, `suggest` adds next steps to the result."""
+    if within is not None and within not in WITHIN:
+        raise UsageError(f"--within takes sentence or paragraph, not {within!r}")
+    tree = parse_query(text)
+    filters = filters or Filters()
+    store = snapshot.store
+    searcher = snapshot.shared_searcher()
+    synonyms = synonyms_for(snapshot)
+    vocab = Vocabulary(searcher.reader(), synonyms)
+    terms = positive_terms(tree)
+    understanding = understand(terms, vocab, synonyms, exact)
+    matcher = Matcher(store, searcher, set(store.live), understanding, vocab)
+    if filters.any():
+        universe = matcher.whoosh(filters) & set(store.live)
+        if filters.authors or filters.orgs:
+            universe = filters.byline_docs(store, universe)
+        matcher.universe = universe
+
+    exact_docs = matcher.exact(tree) if matcher.universe else set()
+    words_docs: set[int] = set()
+    partial: dict[int, float] = {}
+    if not exact and matcher.universe:
+        words_docs = matcher.words(tree) - exact_docs
+        if "partial" in tiers:
+            partial = {d: c for d, c in matcher.coverage(tree).items() if d not in exact_docs and d not in words_docs}
+
+    text_terms = [t for t in terms if t.field in ("", "title")]
+    term_keys = list(dict.fromkeys(t.key for t in text_terms))
+    word_keys = [w.keys for w in understanding.words]
+    all_keys = list(dict.fromkeys([*term_keys, *(k for keys in word_keys for k in keys)]))
+
+    # Proximity: of the terms for exact hits (when there are several), of the words otherwise.
+    near: dict[int, int] = {}
+    for d in words_docs:
+        near[d] = matcher.proximity(d, word_keys)
+    if within is not None:
+        level = WITHIN[within]
+        for d in exact_docs:
+            near[d] = matcher.proximity(d, [[k] for k in term_keys])
+        for d in partial:
+            held = [keys for keys in word_keys if any(k in store.docs["body"][d] for k in keys)]
+            near[d] = matcher.proximity(d, held)
+        exact_docs = {d for d in exact_docs if near[d] >= level}
+        words_docs = {d for d in words_docs if near[d] >= level}
+        partial = {d: c for d, c in partial.items() if near[d] >= level}
+
+    tier_of = {**dict.fromkeys(partial, "partial"), **dict.fromkeys(words_docs, "words"),
+               **dict.fromkeys(exact_docs, "exact")}
+    selected = {t: docs for t, docs in (("exact", exact_docs), ("words", words_docs), ("partial", set(partial)))
+                if t in tiers}
+    total = sum(len(d) for d in selected.values())
+
+    # Groups in ranking order (each criterion breaks the ties of the one before).
+    groups: list[set[int]] = []
+    if sort == "date":
+        groups = [docs for docs in selected.values()]
+    else:
+        in_title = Counter()
+        for k in term_keys:
+            in_title.update(matcher.title_sets.get(k, set()) & exact_docs)
+        groups += _split(selected.get("exact", set()), lambda d: in_title[d])
+        title_key = store.docs["title"]
+        groups += _split(selected.get("words", set()), lambda d: (
+            near[d], sum(any(k in title_key[d] for k in keys) for keys in word_keys)))
+        body = store.docs["body"]
+        groups += _split(selected.get("partial", set()), lambda d: (
+            sum(any(k in body[d] or k in title_key[d] for k in keys) for keys in word_keys), partial[d]))
+
+    # BM25F over the words of the terms as typed (the words tier's words are among them);
+    # alternatives only decide membership, so the exact tier ranks the same with or without them.
+    scoring_words = list(dict.fromkeys(w for k in term_keys for w in segment(k, vocab)))
+    scorer = Scorer(searcher, scoring_words)
+    want = None if not limit else limit + offset
+    if sort == "date":
+        page = [d for g in groups for d in by_date(store, g, None)][:want]
+        scores = scorer.scores(set(page), None)
+    else:
+        page, scores = rank(scorer, store, groups, want)
+    page = page[offset:]
+
+    body_term_keys = [t.key for t in text_terms if t.field == ""]
+    hits = []
+    for d in page:
+        stored = searcher.stored_fields(d)
+        hit = _hit(stored, d, scores.get(d, 0.0))
+        hit.match = tier_of[d]
+        if hit.match == "words":
+            hit.proximity = PROXIMITY_NAMES[near[d]]
+        if with_snippets:
+            title_keys, body_keys = (term_keys, body_term_keys) if hit.match == "exact" else (all_keys, all_keys)
+            body = stored.get("body", "")
+            hit.snippets = snippets(body, find_spans(body, body_keys))
+            hit.title_highlights = find_spans(hit.title, title_keys)
+        hits.append(hit)
+
+    result = SearchResult(text, total, hits, understood=understanding,
+                          tiers={t: len(d) for t, d in selected.items()})
+    if words_docs and "words" in tiers:
+        counts = Counter(near[d] for d in words_docs)
+        result.proximity = {"sentence": counts[SENTENCE], "paragraph": counts[PARAGRAPH],
+                            "anywhere": len(words_docs) - counts[SENTENCE] - counts[PARAGRAPH]}
+    if facets:
+        result.facets = facet_counts(store, set().union(*selected.values()) if selected else set())
+    if suggest and not exact_docs and not words_docs:
+        from .suggest import suggestions
+
+        result.suggestions = suggestions(snapshot, text, tree, filters, understanding, vocab, matcher,
+                                         nothing=total == 0, within=within)
+    return result
+
+
+def _split(docs: set[int], key) -> list[set[int]]:
+    """`docs` in groups by `key`, highest first."""
+    groups: dict = {}
+    for d in docs:
+        groups.setdefault(key(d), set()).add(d)
+    return [groups[k] for k in sorted(groups, reverse=True)]
+
+
+def facet_counts(store, docnums) -> dict[str, list[tuple[str, int]]]:
+    rows = [store.rows[d] for d in docnums]
+    district = Counter(r.district for r in rows)
+    year = Counter(r.date[:4] for r in rows)
+    section = Counter(r.section for r in rows)
+    return {
+        "district": district.most_common(),
+        "year": sorted(year.items(), reverse=True),
+        "section": section.most_common(),
+    }
+
+
+def get_record(snapshot, record_id: str) -> Hit | None:
+    """One record by id (`697-03`), with its body in the first snippet's place."""
+    searcher = snapshot.shared_searcher()
+    docnum = searcher.document_number(id=record_id)
+    if docnum is None:
+        return None
+    stored = searcher.stored_fields(docnum)
+    hit = _hit(stored, docnum, 0.0)
+    hit.snippets = [Snippet(stored.get("body", ""), [])]
+    return hit
+
+
+def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
+    """One whole record by id, its body as a single snippet, with the query's matches marked
+    (its terms as typed, and the words it is understood as)."""
+    hit = get_record(snapshot, record_id.strip())
+    if hit is None:
+        raise SearchkitError(f"no record {record_id!r} in the index; ids look like 697-03 (see `searchkit search`)")
+    if query:
+        terms = [t for t in positive_terms(parse_query(query)) if t.field in ("", "title")]
+        searcher = snapshot.shared_searcher()
+        synonyms = synonyms_for(snapshot)
+        understanding = understand(terms, Vocabulary(searcher.reader(), synonyms), synonyms)
+        keys = list(dict.fromkeys([*(t.key for t in terms), *(k for w in understanding.words for k in w.keys)]))
+        body = hit.snippets[0].text
+        hit.snippets = [Snippet(body, find_spans(body, keys))]
+        hit.title_highlights = find_spans(hit.title, keys)
+    return hit
+
+
+__all__ = ["search", "show_record", "get_record", "facet_counts", "Understanding", "Term"]

@@ -1,0 +1,112 @@
+"""Query step 6, suggest: when no record holds the query (nor all of its words), concrete
+next steps, each with the number of hits it would give.
+
+* A correction from the index's own vocabulary for an input-method slip: a word of the
+  query that no record holds, and a word of the archive of the same length and the same
+  pinyin (代表连络站 -> 代表联络站). Pinyin only proposes; nothing is corrected silently.
+* A filter to drop (`--district 余杭`), when the query finds records without it.
+* A word to drop, when the rest of the query finds records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .filters import Filters
+from .match import GENERIC_SHARE
+from .syntax import Term
+
+MOST = 5
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str  # "correction", "drop_filter" or "drop_word"
+    query: str  # the query to run instead
+    hits: int  # exact and words hits it gives
+    option: str = ""  # drop_filter: the option to leave out
+    word: str = ""  # drop_word: the word left out; correction: the word replaced
+    replacement: str = ""  # correction: what replaces it
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v != ""}
+
+
+def _count(snapshot, query: str, filters: Filters, within) -> int:
+    from .pipeline import search
+
+    result = search(snapshot, query, filters, limit=1, with_snippets=False, within=within,
+                    tiers=("exact", "words"), suggest=False)
+    return result.total
+
+
+def _pinyin(word: str) -> tuple[str, ...] | None:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # pragma: no cover - a core dependency
+        return None
+    return tuple(lazy_pinyin(word))
+
+
+def corrections(reader, word: str, limit: int = 3) -> list[str]:
+    """Words of the index of the same length and pinyin as `word` (a slip of the input method)."""
+    if len(word) < 2 or not all("\u3400" <= c <= "\u9fff" for c in word):
+        return []
+    target = _pinyin(word)
+    if target is None:
+        return []
+    seen: set[str] = set()
+    found: list[tuple[int, str]] = []
+    for field in ("title_words", "body_words", "byline_words"):
+        for term in reader.field_terms(field):
+            if len(term) != len(word) or term == word or term in seen:
+                continue
+            # A slip changes some characters, not all: share one at the same place.
+            if not any(a == b for a, b in zip(term, word)):
+                continue
+            seen.add(term)
+            if _pinyin(term) == target:
+                found.append((-reader.doc_frequency(field, term), term))
+    return [t for _, t in sorted(found)[:limit]]
+
+
+def suggestions(snapshot, text: str, tree, filters: Filters, understanding, vocab, matcher, nothing: bool,
+                within=None) -> list[Suggestion]:
+    out: list[Suggestion] = []
+    reader = matcher.reader
+    plain = [r for r in understanding.readings if not r.exact_only]
+    # 1. Slips: a missing word (or a run of words next to it) replaced by a known word.
+    for reading in plain:
+        for word in reading.words:
+            if matcher.word_docs(word):
+                continue
+            for fix in corrections(reader, word.key):
+                query = text.replace(reading.term.text, reading.term.key.replace(word.key, fix), 1)
+                n = _count(snapshot, query, filters, within)
+                if n:
+                    out.append(Suggestion("correction", query, n, word=word.key, replacement=fix))
+    if not nothing and not filters.any():
+        return out[:MOST]
+    # 2. A filter to drop.
+    for option, rest in filters.each():
+        n = _count(snapshot, text, rest, within)
+        if n:
+            out.append(Suggestion("drop_filter", text, n, option=option))
+    # 3. A word to drop, when the query has several.
+    words = [(reading, w) for reading in plain for w in reading.words]
+    if len(words) > 1:
+        drops = []
+        generic = GENERIC_SHARE * max(len(matcher.store.live), 1)
+        for reading, w in words:
+            rest = [x.key for r, x in words if x is not w]
+            if all(len(matcher.key_docs(k)) > generic for k in rest):
+                continue  # never reduce the query to generic words
+            query = " ".join(rest)
+            n = _count(snapshot, query, filters, within)
+            if n:
+                drops.append(Suggestion("drop_word", query, n, word=w.key))
+        out += sorted(drops, key=lambda s: -s.hits)[:2]
+    return out[:MOST]
+
+
+__all__ = ["Suggestion", "suggestions", "corrections", "Term"]
