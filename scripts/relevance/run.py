@@ -15,8 +15,10 @@ What it does
     private temp folder, a searchkit index of seeds/, the textbook recipe's Whoosh index in
     memory and a bigram BM25 table, runs every query through every system (top 10), and
     prints nDCG@10, P@5, MRR (metrics.py says how they are computed), the zero-hit rate and
-    the result for the queries with nothing relevant, per system; then nDCG@10 by query
-    kind; then the queries where searchkit falls furthest behind the best baseline.
+    the result for the queries with nothing relevant, per system, and the same for the
+    judgments' own ranking ("ideal": the ceiling; P@5 stays low because most queries have
+    fewer than five relevant records); then nDCG@10 by query kind; then the queries where
+    searchkit falls furthest behind the best baseline.
 
 The systems
     searchkit          `searchkit.query.search(snapshot, q, limit=10)` (searchkit_system.py);
@@ -117,8 +119,15 @@ def use_searchkit_rev(rev: str, tmp: Path) -> str:
 
 
 def describe_worktree() -> str:
-    return subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True,
-                          text=True).stdout.strip()
+    """The work tree's commit, or the folder searchkit was imported from when that is elsewhere
+    (PYTHONPATH pointing at a copy)."""
+    import searchkit
+
+    source = Path(searchkit.__file__).resolve().parent
+    if source != REPO / "searchkit":
+        return f"imported from {source}"
+    return "work tree " + subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                                         capture_output=True, text=True).stdout.strip()
 
 
 def build_systems(records: list[dict], tmp: Path) -> list:
@@ -135,6 +144,15 @@ def build_systems(records: list[dict], tmp: Path) -> list:
     tb = textbook.TextbookIndex(records, cache)
     systems += [tb.system("AND"), tb.system("OR"), bigram.BigramBM25(records)]
     return systems
+
+
+IDEAL = "ideal (judgments)"
+
+
+def ideal_runs(queries: list[dict]) -> dict:
+    """The judgments' own ranking (grade, then record order), top 10: the ceiling of each metric."""
+    return {q["id"]: {"ids": [d for d, g in sorted(q["grades"].items(), key=lambda kv: -kv[1]) if g][:LIMIT],
+                      "tiers": [], "error": None} for q in queries}
 
 
 def run_all(systems: list, queries: list[dict]) -> dict:
@@ -230,7 +248,7 @@ def main_table(scores: dict, queries: list[dict]) -> str:
 
 
 def kind_table(scores: dict, queries: list[dict]) -> str:
-    names = list(scores)
+    names = [s for s in scores if s != IDEAL]
     header = ["nDCG@10 by kind", "n", *names]
     rows = []
     for kind in kinds_of(queries):
@@ -240,7 +258,7 @@ def kind_table(scores: dict, queries: list[dict]) -> str:
 
 
 def per_query_table(scores: dict, runs: dict, queries: list[dict]) -> str:
-    names = list(scores)
+    names = [s for s in scores if s != IDEAL]
     header = ["id", "query", "kind", *names]
     rows = []
     for q in queries:
@@ -258,7 +276,7 @@ def per_query_table(scores: dict, runs: dict, queries: list[dict]) -> str:
 
 
 def worst_gaps(scores: dict, queries: list[dict], top: int = 12) -> tuple[str, list[dict]]:
-    baselines = [s for s in scores if not s.startswith("searchkit")]
+    baselines = [s for s in scores if not s.startswith("searchkit") and s != IDEAL]
     gaps = []
     for q in queries:
         sk = scores["searchkit"]["per_query"][q["id"]]["ndcg10"]
@@ -304,16 +322,17 @@ def main(argv=None) -> int:
         check_coverage(judgments, records)
         systems = build_systems(records, tmp)
         runs = run_all(systems, queries)
+    runs[IDEAL] = ideal_runs(queries)
     scores = score(runs, queries)
     judged = sum(1 for q in queries if any(q["grades"].values()))
     print(f"ranking benchmark: {len(queries)} queries ({judged} with relevant records, {len(queries) - judged} "
           f"with none), {len(records)} records of seeds/; searchkit "
-          f"{'at ' + args.searchkit_rev + ' = ' if args.searchkit_rev else 'work tree '}{version}")
+          f"{'at ' + args.searchkit_rev + ' = ' if args.searchkit_rev else ''}{version}")
     print(main_table(scores, queries))
     print()
     print(kind_table(scores, queries))
     for name, s in scores.items():
-        if s["errors"]:
+        if s["errors"] and name != IDEAL:
             print(f"{name}: {len(s['errors'])} queries raised: "
                   + "; ".join(f"{k} {v}" for k, v in list(s["errors"].items())[:5]))
     print()
