@@ -206,8 +206,8 @@ def understanding(result, console: Console) -> None:
 
 
 TIER_MARKS = {
-    "words": N_("── Below: not as typed; all the words, apart ──"),
-    "partial": N_("── Below: partial matches; part of the query ──"),
+    "words": N_("Below: not as typed; all the words, apart"),
+    "partial": N_("Below: partial matches; part of the query"),
 }
 PROXIMITY_MARKS = {"sentence": N_("same sentence"), "paragraph": N_("same paragraph")}
 
@@ -236,8 +236,7 @@ def search_result(result, filtered: bool = False, console: Console | None = None
         if result.suggestions:
             suggestions(result, console)
         elif result.total == 0:
-            tip = _("Check the spelling, or try other words") + (_(", or fewer filters") if filtered else "")
-            console.print(Text(tip + ("。" if language() == "zh" else ".")))
+            console.print(Text(_("Check the spelling, or try other words") + ("。" if language() == "zh" else ".")))
         if result.facets is not None:
             facets(result.facets, console)
         return
@@ -249,7 +248,8 @@ def search_result(result, filtered: bool = False, console: Console | None = None
     tier = None
     for rank, hit in enumerate(result.hits, start=1):
         if tier is not None and hit.match != tier and hit.match in TIER_MARKS:
-            console.print(Text(_(TIER_MARKS[hit.match]), style="bold" if fancy else ""))
+            rule = "──" if fancy else "--"
+            console.print(Text(f"{rule} {_(TIER_MARKS[hit.match])} {rule}", style="bold" if fancy else ""))
             console.print()
         tier = hit.match
         title = hit.title or "(信息摘登)"

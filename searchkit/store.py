@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 STORE_FORMAT = 1
 FIELDS = ("title", "body", "org", "authors")
 SEPARATOR = "\x1f"  # between the title and the TOC title, and between authors
+FIELD_SEPARATOR = "\x1e"  # between the fields of a document in `TextStore.text`
 _SIGNATURE_BITS = 2048
 _SIGNATURE_BYTES = _SIGNATURE_BITS // 8
 # A sentence ends at 。！？；!?; (and its closing quotes or brackets), a paragraph at a line break.
@@ -112,9 +113,19 @@ class TextStore:
         self.entries = entries
         self.rows = [e.row if e is not None else None for e in entries]
         self.docs = {f: [e.keys[i] if e is not None else "" for e in entries] for i, f in enumerate(FIELDS)}
+        # All fields of a document in one string, for "anywhere" tests: one `in` instead of
+        # four. A field separator no key contains, so no match spans two fields.
+        self.text = [FIELD_SEPARATOR.join(e.keys) if e is not None else "" for e in entries]
         self.signatures = [e.signature if e is not None else 0 for e in entries]
         self.live = [i for i, r in enumerate(self.rows) if r is not None]
         self.day = [int(r.date.replace("-", "")) if r is not None else 0 for r in self.rows]  # for sorting by date
+
+    def average_length(self) -> float:
+        """The mean length of the body keys (for BM25's length normalisation)."""
+        if not hasattr(self, "_average"):
+            bodies = self.docs["body"]
+            self._average = (sum(len(bodies[d]) for d in self.live) / len(self.live)) if self.live else 1.0
+        return self._average or 1.0
 
     def entry(self, docnum: int) -> Entry | None:
         return self.entries[docnum]
@@ -127,10 +138,9 @@ class TextStore:
 
     def docs_with_text(self, key: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums where any field (title, body, byline) contains `key`."""
-        sigs, need = self.signatures, signature(key)
+        sigs, need, text = self.signatures, signature(key), self.text
         candidates = range(len(self.rows)) if within is None else within
-        fields = [self.docs[f] for f in FIELDS]
-        return {d for d in candidates if sigs[d] & need == need and any(key in f[d] for f in fields)}
+        return {d for d in candidates if sigs[d] & need == need and key in text[d]}
 
     # ------------------------------------------------------------------ on disk
 

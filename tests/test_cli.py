@@ -53,9 +53,14 @@ def invoke(runner, args, code: int = 0):
     return result
 
 
-def search_ids(runner, index_dir, query, *options) -> list[str]:
+def search_ids(runner, index_dir, query, *options, tiers=("exact", "words", "partial")) -> list[str]:
     result = invoke(runner, ["search", query, "--format", "json", "--limit", "0", "--index-dir", index_dir, *options])
-    return [hit["id"] for hit in json.loads(result.stdout)["hits"]]
+    return [hit["id"] for hit in json.loads(result.stdout)["hits"] if hit["match"] in tiers]
+
+
+def export_ids(runner, index_dir, query, *options) -> list[str]:
+    """What `export` writes by default: the exact and words tiers of `search --limit 0`."""
+    return search_ids(runner, index_dir, query, *options, tiers=("exact", "words"))
 
 
 def assert_one_error_line(stderr: str) -> str:
@@ -246,17 +251,17 @@ def test_readme_examples_parse(line):
 
 
 def test_search_with_no_hits_exits_0_and_says_what_to_try(runner, seed_index_dir):
-    result = invoke(runner, ["search", "不存在的词语", "--index-dir", seed_index_dir])
-    assert result.stdout.startswith("No hits for 不存在的词语.")
+    result = invoke(runner, ["search", "量子纠缠", "--index-dir", seed_index_dir])
+    assert result.stdout.startswith("No hits for 量子纠缠.")
     assert "Check the spelling, or try other words." in result.stdout
     assert "fewer terms" not in result.stdout  # one term typed: "fewer terms" would be wrong advice
     assert result.stderr == ""
 
-    filtered = invoke(runner, ["search", "不存在的词语", "--district", "西湖", "--index-dir", seed_index_dir])
-    assert filtered.stdout.startswith("No hits for 不存在的词语.")
-    assert "fewer filters" in filtered.stdout
+    filtered = invoke(runner, ["search", "西湖龙井", "--district", "滨江", "--index-dir", seed_index_dir])
+    assert filtered.stdout.startswith("No hits for 西湖龙井.")
+    assert "  Without --district 滨江: 1 hits" in filtered.stdout.splitlines()
 
-    as_json = invoke(runner, ["search", "不存在的词语", "--format", "json", "--index-dir", seed_index_dir])
+    as_json = invoke(runner, ["search", "量子纠缠", "--format", "json", "--index-dir", seed_index_dir])
     assert json.loads(as_json.stdout)["total"] == 0
 
 
@@ -451,11 +456,12 @@ def test_list(runner, seed_index_dir, seed_records):
 def test_search_text_output(runner, seed_index_dir):
     result = invoke(runner, ["search", "西湖龙井", "--index-dir", seed_index_dir])
     lines = result.stdout.splitlines()
-    assert lines[0] == "Understood as: 西湖龙井 — exact 1"
+    assert re.fullmatch(r"Understood as: 西湖龙井 — exact 1(, partial \d+)?", lines[0])
     assert lines[1] == ""
     assert re.fullmatch(r"  1\. .*西湖龙井.*", lines[2])
     assert "第9期(总第697期)" in lines[3] and "697-02" in lines[3]
-    assert lines[-1] == "1 hit for 西湖龙井."
+    total = json.loads(invoke(runner, ["search", "西湖龙井", "--format", "json", "--index-dir", seed_index_dir]).stdout)
+    assert lines[-1] == f"{total['total']} hits for 西湖龙井." and total["tiers"]["exact"] == 1
     assert_plain(result.stdout)
     assert result.stderr == ""
 
@@ -519,7 +525,7 @@ def export(runner, index_dir, *args, code=0):
 
 
 def test_export_csv_equals_search_limit_0(runner, seed_index_dir, tmp_path):
-    ids = search_ids(runner, seed_index_dir, "代表")
+    ids = export_ids(runner, seed_index_dir, "代表")
     assert len(ids) > 10
     out = tmp_path / "代表.csv"
     result = export(runner, seed_index_dir, "代表", "-o", out)
@@ -533,7 +539,7 @@ def test_export_csv_equals_search_limit_0(runner, seed_index_dir, tmp_path):
 
 
 def test_export_format_from_extension(runner, seed_index_dir, tmp_path):
-    ids = search_ids(runner, seed_index_dir, "联络站")
+    ids = export_ids(runner, seed_index_dir, "联络站")
     jsonl = tmp_path / "hits.jsonl"
     export(runner, seed_index_dir, "联络站", "-o", jsonl)
     assert [json.loads(line)["id"] for line in jsonl.read_text(encoding="utf-8").splitlines()] == ids
@@ -553,7 +559,7 @@ def test_export_format_from_extension(runner, seed_index_dir, tmp_path):
 
 def test_export_to_stdout(runner, seed_index_dir, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    ids = search_ids(runner, seed_index_dir, "西湖")
+    ids = export_ids(runner, seed_index_dir, "西湖")
     result = export(runner, seed_index_dir, "西湖", "-o", "-")
     assert not result.stdout.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
@@ -589,7 +595,7 @@ def test_export_does_not_overwrite_without_force(runner, seed_index_dir, tmp_pat
 
     export(runner, seed_index_dir, "西湖", "-o", out, "--force")
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
-    assert [r["id"] for r in rows] == search_ids(runner, seed_index_dir, "西湖")
+    assert [r["id"] for r in rows] == export_ids(runner, seed_index_dir, "西湖")
     export(runner, seed_index_dir, "西湖龙井", "-o", out, "-f")
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 2
 
@@ -601,7 +607,7 @@ def test_export_into_a_missing_folder_exits_1(runner, seed_index_dir, tmp_path):
 
 def test_export_with_no_hits_writes_a_header(runner, seed_index_dir, tmp_path):
     out = tmp_path / "empty.csv"
-    result = export(runner, seed_index_dir, "不存在的词语", "-o", out)
+    result = export(runner, seed_index_dir, "量子纠缠", "-o", out)
     assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(searchkit.export.COLUMNS)]
     assert "Wrote 0 hits" in result.stderr
 
@@ -632,7 +638,7 @@ def test_export_asks_before_replacing_on_a_terminal(seed_index_dir, tmp_path, an
 
 
 @pytest.mark.parametrize("args", [
-    ["search", "西湖", "--facets"], ["search", "不存在的词语"], ["show", "697-02", "-q", "西湖龙井"], ["stats"], ["list"],
+    ["search", "西湖", "--facets"], ["search", "量子纠缠"], ["show", "697-02", "-q", "西湖龙井"], ["stats"], ["list"],
 ])
 def test_plain_output_under_cli_runner(runner, seed_index_dir, args):
     result = invoke(runner, [*args, "--index-dir", seed_index_dir])
@@ -655,7 +661,7 @@ def test_plain_output_through_a_real_pipe(seed_index_dir):
         assert_plain(proc.stdout)
         assert proc.stderr == ""
     proc = run_piped("search", "西湖龙井", "--index-dir", seed_index_dir)
-    assert proc.stdout.splitlines()[-1] == "1 hit for 西湖龙井."
+    assert re.fullmatch(r"\d+ hits? for 西湖龙井\.", proc.stdout.splitlines()[-1])
 
 
 @needs_script
@@ -712,7 +718,7 @@ def test_first_search_builds_the_default_index_from_seeds(runner, tmp_path, monk
     copy_seeds(tmp_path)
     result = invoke(runner, ["search", "西湖龙井"])
     assert result.stderr.splitlines() == ["No index yet: building index/ from seeds/ first."]
-    assert result.stdout.splitlines()[-1] == "1 hit for 西湖龙井."
+    assert re.fullmatch(r"\d+ hits? for 西湖龙井\.", result.stdout.splitlines()[-1])
     assert (tmp_path / "index" / "CURRENT").is_file()
     again = invoke(runner, ["search", "西湖龙井"])
     assert again.stderr == ""
@@ -772,7 +778,7 @@ def test_index_with_a_bad_file_indexes_the_rest_and_exits_1(runner, tmp_path, mo
     assert summary and summary["dir"] == "idx" and summary["counts"] == "4 added, 1 skipped", lines[-1]
     assert int(summary["records"]) == len(seed_records)
     assert "Traceback" not in result.stderr
-    assert search_ids(runner, "idx", "西湖龙井") == ["697-02"]
+    assert search_ids(runner, "idx", "西湖龙井", tiers=("exact",)) == ["697-02"]
 
 
 def test_index_with_a_bad_file_says_so_on_stderr(runner, tmp_path, monkeypatch):

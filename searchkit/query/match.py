@@ -7,9 +7,11 @@
    found by itself or an alternative, as a substring (so a segmentation difference never
    hides a hit). Quoted phrases, field terms and everything under NOT stay exact.
 3. `partial`: plain terms need only part of their words: the words a document holds must
-   carry at least half of the term's weight (each word weighs its inverse document
-   frequency, so a rare word counts for more than 代表), and one generic word alone is
-   never enough. Everything that must hold exactly still must.
+   carry at least a third of the term's weight (each word weighs its inverse document
+   frequency, so a rare word counts for more than 代表); generic words (in more than a
+   third of the records) or a district name alone are never enough; a word counts in
+   part through the shorter words inside it, or the character pairs of a slip.
+   Everything that must hold exactly still must.
 
 The store answers "which documents contain this key" (`TextStore.docs_with_text`);
 `proximity` tells whether a document's words stand in one sentence or one paragraph.
@@ -19,15 +21,18 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
 
+from ..bulletin import CITY_LEVEL, DISTRICT_NAMES, DISTRICTS
 from ..store import SEPARATOR
 from .filters import Filters
 from .syntax import And, Not, Or, Term
 from .understand import Understanding
 
-PARTIAL_SHARE = 0.5  # of a term's word weight that a partial hit must hold
-GENERIC_SHARE = 0.1  # a word in more than this share of the documents is generic
+PARTIAL_SHARE = 1 / 3  # of a term's word weight that a partial hit must hold
+GENERIC_SHARE = 1 / 3  # a word in more than this share of the documents says little about any one
+PART_CREDIT = 0.75  # what a word's parts are worth, all held, against the word itself
+# District names qualify a topic; alone they are not part of it.
+_QUALIFIERS = frozenset([*DISTRICT_NAMES, *DISTRICTS, CITY_LEVEL, "杭州", "杭州市"])
 
 SENTENCE, PARAGRAPH, SCATTERED = 2, 1, 0
 PROXIMITY_NAMES = {SENTENCE: "sentence", PARAGRAPH: "paragraph", SCATTERED: ""}
@@ -43,9 +48,11 @@ class Matcher:
         self.universe = universe
         self.understanding = understanding
         self.vocab = vocab
-        self.title_sets: dict[str, set[int]] = {}  # exact term key -> documents with it in the title
         self._key_docs: dict[str, set[int]] = {}
+        self._df: dict[str, int] = {}
         self._exact_cache: dict[int, set[int]] = {}
+        self.settled: set[int] = set()  # documents already in a higher tier: not partial candidates
+        self.held: dict[int, float] = {}  # partial: how many of the query's words a document holds
 
     # ------------------------------------------------------------------ exact
 
@@ -58,14 +65,12 @@ class Matcher:
 
     def term(self, t: Term, within: set[int]) -> set[int]:
         key = t.key
-        if t.field in ("", "title"):
-            title = self.store.docs_containing(key, "title", within)
-            self.title_sets[key] = self.title_sets.get(key, set()) | title
-            if t.field == "title":
-                return title
-            if key in self._key_docs:
-                return self._key_docs[key] & within
-            return title | self.store.docs_with_text(key, within - title)
+        if t.field == "title":
+            return self.store.docs_containing(key, "title", within)
+        if t.field == "":
+            if within is self.universe or key in self._key_docs:
+                return self.key_docs(key) & within
+            return self.store.docs_with_text(key, within)
         if t.field == "org":
             return self.store.docs_containing(key, "org", within)
         if t.field == "author":
@@ -116,9 +121,27 @@ class Matcher:
 
     # ------------------------------------------------------------------ words
 
-    def word_docs(self, word) -> set[int]:
-        """Documents holding a word or any of its alternatives."""
-        return set().union(*(self.key_docs(k) for k in word.keys))
+    def word_docs(self, word, within: set[int] | None = None) -> set[int]:
+        """Documents (of `within`, default the universe) holding a word or any of its alternatives."""
+        if within is None:
+            return set().union(*(self.key_docs(k) for k in word.keys))
+        out: set[int] = set()
+        for k in word.keys:
+            out |= self._key_docs[k] & within if k in self._key_docs else self.store.docs_with_text(k, within - out)
+        return out
+
+    def df(self, key: str) -> int:
+        """How many documents hold `key`: counted when known, else estimated from the index's
+        postings for a word the index knows (a lower bound: it may also stand inside longer
+        words), else counted by a scan."""
+        if key not in self._df:  # the same answer whatever was looked up before: rankings must not vary
+            estimate = self.vocab.doc_frequency(key) if self.vocab is not None else 0
+            self._df[key] = estimate if estimate else len(self.key_docs(key))
+        return self._df[key]
+
+    def weak(self, key: str) -> bool:
+        """A generic word (in more than GENERIC_SHARE of the documents), or a district name."""
+        return key in _QUALIFIERS or self.df(key) > GENERIC_SHARE * max(len(self.store.live), 1)
 
     def words(self, node) -> set[int]:
         """The documents the tree matches with each plain term read as all of its words."""
@@ -126,10 +149,10 @@ class Matcher:
             reading = self.understanding.reading(node)
             if reading.exact_only:
                 return self.exact(node)
+            # Rarest first, each later word looked for only in what the earlier ones left.
             out = None
-            for w in sorted(reading.words, key=lambda w: self.vocab.doc_frequency(w.key) if self.vocab else 0):
-                docs = self.word_docs(w)
-                out = docs if out is None else out & docs
+            for w in sorted(reading.words, key=lambda w: self.df(w.key)):
+                out = self.word_docs(w) if out is None else self.word_docs(w, out)
                 if not out:
                     break
             return out or set()
@@ -148,7 +171,7 @@ class Matcher:
 
     def idf(self, key: str) -> float:
         n = max(len(self.store.live), 1)
-        df = len(self.key_docs(key))
+        df = self.df(key)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def coverage(self, node) -> dict[int, float]:
@@ -196,56 +219,111 @@ class Matcher:
         return max((self._weight(i) for i in node.items), default=1.0)
 
     def _term_coverage(self, words) -> dict[int, float]:
-        weights = {w.key: max(self.idf(w.key), 0.01) for w in words}
-        total = sum(weights.values())
-        live = max(len(self.store.live), 1)
-        held: dict[int, list[str]] = {}
+        """Documents holding enough of a term's words, with the share of its weight they hold.
+
+        Each word weighs its IDF and counts whole, or in part through its parts: the
+        shorter index words inside it (联系群众: 联系, 群众, as jieba's search mode cuts),
+        or, for a word no record holds (a slip such as 连络站), its character pairs that
+        some record holds. A part is worth PART_CREDIT of the whole. A document qualifies
+        when it holds at least PARTIAL_SHARE of the weight, unless all it holds are
+        generic words or district names (qualifiers, not topics)."""
+        units = []  # (word, weight, parts [(part weight, part documents)], weak)
         for w in words:
-            for d in self.word_docs(w):
-                held.setdefault(d, []).append(w.key)
+            held_somewhere = self.df(w.key) > 0 or any(self.df(k) for k in w.keys)
+            parts = [(self.idf(p), docs) for p, docs in self.parts(w.key, held_somewhere)]
+            weight = self.idf(w.key) if held_somewhere else sum(pw for pw, _ in parts)
+            if weight:
+                units.append((w, weight, parts, self.weak(w.key) and len(words) > 1))
+        total = sum(u[1] for u in units)
+        if not total:
+            return {}
+        # Candidates: documents holding a word that is not weak, or part of one. Weak words
+        # (common ones: long lists) are then looked for in the candidates only.
+        candidates: set[int] = set()
+        for w, weight, parts, weak in units:
+            if not weak:
+                candidates |= self.word_docs(w).union(*(docs for _, docs in parts))
+        candidates -= self.settled
+        holds = {}
+        for w, weight, parts, weak in units:
+            holds[w.key] = self.word_docs(w, candidates) if weak else self.word_docs(w) & candidates
         out = {}
-        for d, keys in held.items():
-            share = sum(weights[k] for k in keys) / total
-            if len(keys) == 1 and len(words) > 1 and len(self.key_docs(keys[0])) > GENERIC_SHARE * live:
-                continue  # one generic word alone is not part of the query, it is noise
-            if share >= PARTIAL_SHARE or len(words) == 1:
-                out[d] = share
+        for d in candidates:
+            share = held = 0.0
+            for w, weight, parts, weak in units:
+                if d in holds[w.key]:
+                    share += weight
+                    held += 1
+                elif parts:
+                    got = sum(pw for pw, docs in parts if d in docs)
+                    if got:
+                        share += weight * PART_CREDIT * got / sum(pw for pw, _ in parts)
+                        held += 0.5
+            if share >= PARTIAL_SHARE * total:
+                out[d] = share / total
+                self.held[d] = max(self.held.get(d, 0.0), held)
         return out
+
+    def parts(self, key: str, known: bool) -> list[tuple[str, set[int]]]:
+        """The parts of a word that some document holds: shorter index words inside a known
+        word of three or more characters; character pairs of a word no document holds."""
+        if known:
+            if len(key) < 3 or self.vocab is None:
+                return []
+            from .understand import _segment_han
+
+            # Generic parts (人大 in 人大常委会) say little and cost a long posting list: skipped.
+            most = GENERIC_SHARE * len(self.store.live)
+            pieces = [p for p in _segment_han(key, self.vocab, longest=len(key) - 1)
+                      if len(p) >= 2 and 0 < self.vocab.doc_frequency(p) <= most]
+            found = [(p, self.posting_docs(p)) for p in pieces]
+        else:
+            pairs = [key[i:i + 2] for i in range(len(key) - 1)]
+            found = [(p, self.posting_docs(p) if self.vocab is not None and self.vocab.doc_frequency(p)
+                      else self.key_docs(p)) for p in pairs]
+        return [(p, docs) for p, docs in dict(found).items() if docs]
+
+    def posting_docs(self, word: str) -> set[int]:
+        """Documents whose jieba words include `word` (from Whoosh's postings: no scan)."""
+        from whoosh import query as wq
+
+        from .understand import WORD_FIELDS
+
+        q = wq.Or([wq.Term(f, word) for f in WORD_FIELDS])
+        return set(self.searcher.docs_for_query(q)) & self.universe
 
     # ------------------------------------------------------------------ proximity
 
     def proximity(self, docnum: int, keys_per_word: list[list[str]]) -> int:
         """SENTENCE if every word (by any of its keys) stands in one sentence of the body, or
-        all in the title; PARAGRAPH if in one paragraph; else SCATTERED."""
+        all in the title; PARAGRAPH if in one paragraph; else SCATTERED.
+
+        Anchored on the word with the fewest occurrences: for each of them, the sentence (or
+        paragraph) around it is searched for the others, in place (`str.find` with bounds)."""
         if len(keys_per_word) < 2:
             return SENTENCE
         entry = self.store.entry(docnum)
-        title = entry.keys[0].split(SEPARATOR)
-        if any(all(any(k in t for k in keys) for keys in keys_per_word) for t in title):
-            return SENTENCE
+        for title in entry.keys[0].split(SEPARATOR):
+            if all(any(k in title for k in keys) for keys in keys_per_word):
+                return SENTENCE
         body = entry.keys[1]
-        sentence_sets, paragraph_sets = [], []
-        for keys in keys_per_word:
-            sentences, paragraphs = set(), set()
-            for k in keys:
-                i = body.find(k)
-                while i >= 0:
-                    sentences.add(bisect.bisect_right(entry.sentences, i))
-                    paragraphs.add(bisect.bisect_right(entry.paragraphs, i))
-                    i = body.find(k, i + 1)
-            if not sentences:
-                return SCATTERED  # in the byline or the title only
-            sentence_sets.append(sentences)
-            paragraph_sets.append(paragraphs)
-        if set.intersection(*sentence_sets):
-            return SENTENCE
-        if set.intersection(*paragraph_sets):
-            return PARAGRAPH
-        return SCATTERED
-
-
-@dataclass
-class Tiers:
-    exact: set[int]
-    words: set[int]
-    partial: dict[int, float]  # with the share of the query each holds
+        # The anchor: the word fewest records hold, which is usually the rarest in this one too.
+        anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
+        others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
+        best = SCATTERED
+        for k in keys_per_word[anchor]:
+            i = body.find(k)
+            while i >= 0:
+                for level, ends in ((SENTENCE, entry.sentences), (PARAGRAPH, entry.paragraphs)):
+                    if level <= best:
+                        break
+                    at = bisect.bisect_right(ends, i)
+                    start = ends[at - 1] if at else 0
+                    end = ends[at] if at < len(ends) else len(body)
+                    if all(any(body.find(o, start, end) >= 0 for o in keys) for keys in others):
+                        best = level
+                        break
+                if best == SENTENCE:
+                    return best
+                i = body.find(k, i + 1)
+        return best

@@ -26,7 +26,7 @@ from .match import PARAGRAPH, PROXIMITY_NAMES, SENTENCE, Matcher
 from .rank import Scorer, by_date, rank
 from .results import TIERS, Hit, SearchResult, Snippet
 from .syntax import Term, parse_query, positive_terms
-from .understand import Understanding, Vocabulary, segment, understand
+from .understand import STOPWORDS, Understanding, Vocabulary, segment, understand
 
 WITHIN = {"sentence": SENTENCE, "paragraph": PARAGRAPH}
 
@@ -66,6 +66,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         raise UsageError(f"--within takes sentence or paragraph, not {within!r}")
     tree = parse_query(text)
     filters = filters or Filters()
+    counted_partial = False
     store = snapshot.store
     searcher = snapshot.shared_searcher()
     synonyms = synonyms_for(snapshot)
@@ -84,8 +85,13 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     partial: dict[int, float] = {}
     if not exact and matcher.universe:
         words_docs = matcher.words(tree) - exact_docs
-        if "partial" in tiers:
-            partial = {d: c for d, c in matcher.coverage(tree).items() if d not in exact_docs and d not in words_docs}
+        # The partial tier is the fallback: looked for when the higher tiers leave room on
+        # the page asked for (or every hit is asked for).
+        room = limit is None or limit == 0 or len(exact_docs) + len(words_docs) < limit + offset
+        if "partial" in tiers and room:
+            matcher.settled = exact_docs | words_docs
+            partial = {d: c for d, c in matcher.coverage(tree).items() if d not in matcher.settled}
+            counted_partial = True
 
     text_terms = [t for t in terms if t.field in ("", "title")]
     term_keys = list(dict.fromkeys(t.key for t in text_terms))
@@ -110,7 +116,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     tier_of = {**dict.fromkeys(partial, "partial"), **dict.fromkeys(words_docs, "words"),
                **dict.fromkeys(exact_docs, "exact")}
     selected = {t: docs for t, docs in (("exact", exact_docs), ("words", words_docs), ("partial", set(partial)))
-                if t in tiers}
+                if t in tiers and (t != "partial" or counted_partial)}
     total = sum(len(d) for d in selected.values())
 
     # Groups in ranking order (each criterion breaks the ties of the one before).
@@ -118,21 +124,25 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     if sort == "date":
         groups = [docs for docs in selected.values()]
     else:
+        # Exact: by how many of the terms the title holds.
         in_title = Counter()
         for k in term_keys:
-            in_title.update(matcher.title_sets.get(k, set()) & exact_docs)
-        groups += _split(selected.get("exact", set()), lambda d: in_title[d])
-        title_key = store.docs["title"]
-        groups += _split(selected.get("words", set()), lambda d: (
-            near[d], sum(any(k in title_key[d] for k in keys) for keys in word_keys)))
-        body = store.docs["body"]
-        groups += _split(selected.get("partial", set()), lambda d: (
-            sum(any(k in body[d] or k in title_key[d] for k in keys) for keys in word_keys), partial[d]))
+            in_title.update(store.docs_containing(k, "title", exact_docs))
+        groups += _split(selected.get("exact", set()), lambda d: in_title[d], among=set(in_title))
+        # Words: sentence, paragraph, apart; then by how many of the words the title holds.
+        words_in_title = Counter()
+        for keys in word_keys:
+            words_in_title.update(set().union(*(store.docs_containing(k, "title", words_docs) for k in keys)))
+        groups += _split(selected.get("words", set()), lambda d: (near[d], words_in_title[d]))
+        # Partial: by how many of the query's words the record holds (a word held only in
+        # part counts a half), then BM25F.
+        groups += _split(selected.get("partial", set()), lambda d: matcher.held.get(d, 0))
 
     # BM25F over the words of the terms as typed (the words tier's words are among them);
     # alternatives only decide membership, so the exact tier ranks the same with or without them.
-    scoring_words = list(dict.fromkeys(w for k in term_keys for w in segment(k, vocab)))
-    scorer = Scorer(searcher, scoring_words)
+    pieces = [w for k in term_keys for w in segment(k, vocab)]
+    scoring_words = list(dict.fromkeys([w for w in pieces if w not in STOPWORDS] or pieces))
+    scorer = Scorer(store, scoring_words, matcher.df)
     want = None if not limit else limit + offset
     if sort == "date":
         page = [d for g in groups for d in by_date(store, g, None)][:want]
@@ -172,12 +182,16 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     return result
 
 
-def _split(docs: set[int], key) -> list[set[int]]:
-    """`docs` in groups by `key`, highest first."""
+def _split(docs: set[int], key, among: set[int] | None = None) -> list[set[int]]:
+    """`docs` in groups by `key`, highest first. With `among`, only those documents are
+    keyed; the others form the last group (key 0)."""
     groups: dict = {}
-    for d in docs:
+    for d in docs if among is None else docs & among:
         groups.setdefault(key(d), set()).add(d)
-    return [groups[k] for k in sorted(groups, reverse=True)]
+    out = [groups[k] for k in sorted(groups, reverse=True)]
+    if among is not None and docs - among:
+        out.append(docs - among)
+    return out
 
 
 def facet_counts(store, docnums) -> dict[str, list[tuple[str, int]]]:

@@ -5,67 +5,54 @@ puts it): the tier (exact, words, partial); within `exact`, how many query terms
 title holds; within `words`, whether the words stand in one sentence, one paragraph or
 apart, then how many stand in the title; within `partial`, how many of the query's words
 the record holds. Each group is then ordered by BM25F over the jieba words the query
-shares with the index (title words weigh 3x), and records that share no word with it
-come last, newest first. Only as many documents are scored as the page needs, group by
-group, so Whoosh can skip postings blocks that cannot reach the page.
+holds (title words weigh 3x; see `Scorer`), and records that hold none of its words come
+last, newest first. Groups are scored one after another until the page is full.
 """
 
 from __future__ import annotations
 
-_FEW = 1000  # up to this many documents may be scored by stepping to each of them
-SCORED_FIELDS = ("title_words", "body_words", "byline_words")
+import heapq
+import math
 
-
-def scoring_query(words):
-    """BM25F over these index words in every word field, or None."""
-    from whoosh import query as wq
-
-    if not words:
-        return None
-    q = wq.Or([wq.Term(f, w) for w in words for f in SCORED_FIELDS])
-    # A tree of union matchers keeps Whoosh's block-quality skipping for top-k; its default
-    # for small segments scores every posting of every word up front.
-    q.matcher_type = wq.Or.DEFAULT_MATCHER
-    return q
+K1, B = 1.2, 0.75
+TITLE_WEIGHT, BYLINE_WEIGHT = 3.0, 1.0
 
 
 class Scorer:
-    def __init__(self, searcher, words):
-        self.searcher = searcher
-        self.query = scoring_query([w for w in words if any((f, w) in searcher.reader() for f in SCORED_FIELDS)])
-        reader = searcher.reader()
-        self.postings = sum(reader.doc_frequency(t.fieldname, t.text) for t in self.query.subqueries) \
-            if self.query is not None else 0
+    """BM25F over the query's words as they occur in each record's text.
+
+    A word's frequency in a record is how often it occurs in the search key (title x3,
+    body, byline), the same strings that decide matching, so scoring and matching never
+    disagree about what a record holds; its IDF comes from how many records hold it.
+    Scoring costs a few `str.count` calls per record, so only the records a page needs
+    are scored (see `rank`)."""
+
+    def __init__(self, store, words: list[str], df):
+        self.store = store
+        n = max(len(store.live), 1)
+        self.idf = {w: math.log(1 + (n - df(w) + 0.5) / (df(w) + 0.5)) for w in words}
+        self.average = store.average_length()
 
     def scores(self, docs: set[int], limit: int | None) -> dict[int, float]:
-        """BM25F scores of the best `limit` (None: all) of `docs` that share a word with the query."""
-        if self.query is None or not docs:
+        """BM25F scores of the best `limit` (None: all) of `docs` that hold a query word."""
+        if not self.idf or not docs:
             return {}
-        searcher = self.searcher
-        if len(docs) > _FEW or len(docs) * 4 > self.postings:
-            # Walk the postings: with a limit, Whoosh skips blocks that cannot reach the top.
-            return {hit.docnum: hit.score for hit in searcher.search(self.query, filter=docs, limit=limit)}
-        # Few documents: step the matcher to each of them instead of walking every posting.
-        scores: dict[int, float] = {}
-        context = searcher.context()
-        for sub, offset in searcher.leaf_searchers():
-            wanted = sorted(d - offset for d in docs if offset <= d < offset + sub.doc_count_all())
-            if not wanted:
-                continue
-            matcher = self.query.matcher(sub, context)
-            for d in wanted:
-                if not matcher.is_active():
-                    break
-                if matcher.id() < d:
-                    matcher.skip_to(d)
-                    if not matcher.is_active():
-                        break
-                if matcher.id() == d:
-                    scores[d + offset] = matcher.score()
-        if limit is not None and len(scores) > limit:
-            keep = sorted(scores, key=lambda d: (-scores[d], d))[:limit]
-            scores = {d: scores[d] for d in keep}
-        return scores
+        title, body, org, authors = (self.store.docs[f] for f in ("title", "body", "org", "authors"))
+        out = {}
+        for d in docs:
+            norm = K1 * (1 - B + B * len(body[d]) / self.average)
+            score = 0.0
+            for w, idf in self.idf.items():
+                tf = TITLE_WEIGHT * title[d].count(w) + body[d].count(w) + BYLINE_WEIGHT * (
+                    org[d].count(w) + authors[d].count(w))
+                if tf:
+                    score += idf * tf / (tf + norm)
+            if score:
+                out[d] = score
+        if limit is not None and len(out) > limit:
+            keep = heapq.nsmallest(limit, out, key=lambda d: (-out[d], d))
+            out = {d: out[d] for d in keep}
+        return out
 
 
 def rank(scorer: Scorer, store, groups: list[set[int]], limit: int | None) -> tuple[list[int], dict[int, float]]:

@@ -146,13 +146,13 @@ def segment(key: str, vocab: Vocabulary) -> list[str]:
     return words
 
 
-def _segment_han(text: str, vocab: Vocabulary) -> list[str]:
+def _segment_han(text: str, vocab: Vocabulary, longest: int = MAX_WORD) -> list[str]:
     n = len(text)
     log_total = math.log(vocab.total)
     best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
     for i in range(n - 1, -1, -1):
         options = []
-        for j in range(i + 1, min(n, i + MAX_WORD) + 1):
+        for j in range(i + 1, min(n, i + longest) + 1):
             w = text[i:j]
             f = vocab.freq(w)
             if f or j == i + 1:
@@ -163,22 +163,23 @@ def _segment_han(text: str, vocab: Vocabulary) -> list[str]:
         j = best[i][1]
         pieces.append(text[i:j])
         i = j
-    # Single characters next to each other stay together, as jieba's HMM would keep them:
-    # an unknown name, a slip such as 连络站, an abbreviation such as 四督. Alone, each would
-    # match nearly everything.
-    out: list[str] = []
-    run = ""
+    # Single characters stay with their neighbours, as jieba's HMM would keep them: a run of
+    # them is one unit (an unknown name, a slip such as 连络站, an abbreviation such as 四督),
+    # and one alone joins the word after it (or, last, the one before): by itself it would
+    # match nearly everything. Stop words stay apart, to be left out.
+    units: list[list] = []  # [text, is a run of single characters]
     for p in pieces:
-        if len(p) == 1 and p not in STOPWORDS:
-            run += p
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        out.append(p)
-    if run:
-        out.append(run)
-    return out
+        single = len(p) == 1 and p not in STOPWORDS
+        last = units[-1] if units else None
+        if single and last and last[1]:
+            last[0] += p  # the run goes on
+        elif not single and p not in STOPWORDS and last and last[1] and len(last[0]) == 1:
+            units[-1] = [last[0] + p, False]  # a lone character joins the word after it
+        else:
+            units.append([p, single])
+    if len(units) > 1 and units[-1][1] and len(units[-1][0]) == 1 and units[-2][0] not in STOPWORDS:
+        units[-2:] = [[units[-2][0] + units[-1][0], False]]  # ... or, last, the one before
+    return [u for u, _ in units]
 
 
 def understand(tree_terms: list[Term], vocab: Vocabulary | None, synonyms: Synonyms | None,
