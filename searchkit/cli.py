@@ -364,6 +364,27 @@ def list_(index_dir: str | None) -> None:
     render.issue_list(list_issues(_snapshot(index_dir)))
 
 
+@main.command()
+@index_dir_option
+def trust(index_dir: str | None) -> None:
+    """Trust an index folder that another user or machine wrote, so that it opens.
+
+    searchkit opens only indexes that your own searchkit wrote: an index holds
+    Python pickles, and a crafted one runs code when it is opened. Trust only a
+    folder you know the origin of; otherwise rebuild it from the issue files
+    (searchkit index --rebuild).
+
+    \b
+    Examples:
+      searchkit trust --index-dir ~/从同事那里/索引
+    """
+    from .index import display_path, resolve_index_dir, trust_index
+
+    root, _ = resolve_index_dir(index_dir)
+    name = trust_index(root)
+    click.echo(f"Trusted {display_path(root)}/ ({name}): it now opens as an index you built.", err=True)
+
+
 # --------------------------------------------------------------------------- export
 
 

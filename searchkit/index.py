@@ -37,8 +37,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from . import __version__
-from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, UsageError
+from .errors import (IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError, ParseError,
+                     UsageError)
 from .store import STORE_FILES, TextStore, store_entry
+from .trust import seal, verify
 
 if TYPE_CHECKING:
     from .parser import Issue, Record
@@ -218,6 +220,12 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
                 f"the index at {root}/ was written by searchkit {manifest.get('searchkit', '?')} in a format this "
                 f"version ({__version__}) cannot read; rebuild it: `searchkit index --rebuild --index-dir {root}`")
         try:
+            verify(root, gen_dir)  # before Whoosh unpickles anything
+        except (IndexUntrustedError, IndexVersionError):
+            if _read_current(root) != name:
+                continue  # CURRENT moved on while we looked
+            raise
+        try:
             from whoosh import index as windex
 
             ix = windex.open_dir(str(gen_dir), indexname=_WHOOSH_NAME)
@@ -302,7 +310,13 @@ def writer_lock(root: Path):
     The lock dies with its process, so a killed update never leaves a stale lock.
     """
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+    try:  # never through a symlink: a planted LOCK -> ~/.bashrc must not be truncated
+        fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        if os.path.islink(root / "LOCK"):
+            raise UsageError(f"{root}/LOCK is a symbolic link, which searchkit never follows; "
+                             f"remove it and run this again") from None
+        raise UsageError(f"cannot open {root}/LOCK: {exc.strerror}") from None
     try:
         try:
             import fcntl
@@ -581,7 +595,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     gen.mkdir()
     if old is not None:
         for f in old.gen_dir.iterdir():
-            if f.name in (*STORE_FILES, "manifest.json") or f.suffix == ".tmp" or "LOCK" in f.name:
+            if f.name in (*STORE_FILES, "manifest.json", "SEAL") or f.suffix == ".tmp" or "LOCK" in f.name:
                 continue
             try:
                 os.link(f, gen / f.name)
@@ -631,6 +645,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
         "files": plan.manifest,
     }
     _write_atomic(gen / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    seal(gen)  # this user's searchkit wrote it: readers may unpickle it (see trust.py)
     for f in gen.iterdir():
         if f.is_file():
             with open(f, "rb") as fh:
@@ -644,6 +659,21 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
         if p.name not in (gen.name, live):
             shutil.rmtree(p, ignore_errors=True)
     return gen.name
+
+
+def trust_index(root: Path) -> str:
+    """Seal the live generation of the index in `root` with this user's key (`searchkit trust`).
+
+    For an index the user knows where it came from (a copy of their own from another
+    machine, a colleague's): from now on it opens like one this user built."""
+    name = _read_current(root)
+    if name is None or not (root / name / "manifest.json").is_file():
+        raise IndexMissingError(f"no index at {root}/ to trust (no CURRENT generation with a manifest)")
+    gen = root / name
+    if gen.is_symlink() or not gen.is_dir():
+        raise IndexVersionError(f"{gen} is not a folder; rebuild the index from the issue files")
+    seal(gen)
+    return name
 
 
 def require_snapshot(root: Path, is_default: bool, corpus: str = DEFAULT_CORPUS,
