@@ -14,17 +14,33 @@ from collections import Counter
 
 from rich import box
 from rich.console import Console
+from rich.segment import Segment
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from .i18n import N_, _, language, ngettext
+from .terminal import visible
+
+
+class SafeConsole(Console):
+    """A console that shows the control, bidi and zero-width characters of what it prints as
+    escapes (terminal.py); rich's own styling and cursor control pass untouched."""
+
+    def _render_buffer(self, buffer) -> str:
+        return super()._render_buffer(s if s.control else Segment(visible(s.text), s.style) for s in buffer)
+
+    def on_broken_pipe(self) -> None:
+        """The reader went away (`| head -1`): it has what it wanted; end quietly, status 0."""
+        self.quiet = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self.file.fileno())
+        raise SystemExit(0)
 
 
 def make_console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     fancy = stream.isatty() and not os.environ.get("NO_COLOR")
-    return Console(
+    return SafeConsole(
         file=stream,
         highlight=False,
         markup=False,

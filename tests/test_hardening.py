@@ -106,3 +106,110 @@ def test_a_lock_file_that_is_a_symlink_is_never_followed(index_copy, tmp_path):
     result = run_cli("index", str(SEEDS), "--index-dir", str(index_copy), cwd=tmp_path)
     assert_clean_failure(result, ExitStatus.USAGE, "symbolic link")
     assert victim.read_text() == "precious\n"
+
+
+# --------------------------------------------------------------------------- 2. terminal
+
+import io
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchkit import render
+from searchkit.terminal import is_safe, one_line, visible
+
+HOSTILE = ["\x1b[2J", "\x1b]52;c;cm0gLXJmIH4=\x07", "\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\", "\x1b]0;title\x07",
+           "\x9b31m", "\x85", "\u202e", "\u2066", "\u200b", "\ufeff", "\r", "\x08", "\x00", "\udc8f", "\n"]
+hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=5)), max_size=12).map("".join)
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # rich's own styling, in a terminal
+
+
+@given(hostile_text)
+def test_visible_and_one_line_leave_nothing_a_terminal_acts_on(text):
+    assert is_safe(visible(text)) and is_safe(one_line(text), newlines=False)
+    assert "\n" not in one_line(text)
+    assert visible(text).count("\n") == text.count("\n")
+    for c in "\x1b\x9b\u202e\u200b":
+        assert c not in visible(text)
+    if is_safe(text, newlines=False):
+        assert one_line(text) == text  # ordinary text, Chinese included, is left alone
+
+
+@settings(max_examples=60, deadline=None)
+@given(hostile_text, hostile_text, st.booleans())
+def test_reports_and_lists_print_hostile_names_and_notes_visibly(name, note, fancy):
+    from searchkit.index import FileOutcome, UpdateReport
+    from searchkit.stats import IssueInfo
+
+    out = io.StringIO()
+    console = render.SafeConsole(file=out, force_terminal=fancy, no_color=not fancy, width=100, highlight=False,
+                                 markup=False, emoji=False)
+    report = UpdateReport(index_dir=name, files=[FileOutcome(name, "skipped", reason=note)])
+    render.index_report(report, console)
+    render.issue_list([IssueInfo(1, 697, "2024-06-28", 3, name)], console)
+    printed = SGR.sub("", out.getvalue())
+    assert is_safe(printed), repr(printed)
+
+
+HOSTILE_ISSUE_TITLE = "西湖区\x1b]52;c;cm0gLXJmIH4=\x07龙井\u202e茶\x1b[2J"
+
+
+def _hostile_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (SEEDS / "000_dbed6e9d040a5771.txt").read_text(encoding="utf-8")
+    text = text.replace("市人大常委会积极推动西湖龙井", "市人大常委会积极推动" + HOSTILE_ISSUE_TITLE)
+    (corpus / "hostile\x1b[31m\u202e.txt").write_text(text, encoding="utf-8")
+    return corpus
+
+
+def test_issue_text_and_file_names_reach_the_terminal_visibly_and_json_exactly(tmp_path):
+    corpus = _hostile_corpus(tmp_path)
+    index_dir = tmp_path / "index"
+    result = run_cli("index", str(corpus), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode in (0, 1), output(result)
+    assert is_safe(output(result)), repr(output(result))
+    for args in (("search", "龙井"), ("show", "697-02"), ("list",), ("stats",)):
+        result = run_cli(*args, "--index-dir", str(index_dir), cwd=tmp_path)
+        assert result.returncode == 0, output(result)
+        assert is_safe(output(result)), (args, output(result))
+    assert "\\x1b]52" in run_cli("search", "龙井", "--index-dir", str(index_dir), cwd=tmp_path).stdout
+    import json
+
+    hits = json.loads(run_cli("search", "龙井", "--format", "json", "--index-dir", str(index_dir), cwd=tmp_path).stdout)
+    assert any(HOSTILE_ISSUE_TITLE in h["title"] for h in hits["hits"])
+    parsed = run_cli("parse", str(next(corpus.iterdir())), cwd=tmp_path)
+    assert is_safe(output(parsed)), repr(output(parsed))
+
+
+def test_a_newline_in_a_file_name_cannot_forge_an_error_line(tmp_path):
+    bad = tmp_path / "x.txt\nError: everything is fine"
+    bad.write_text("not an issue\n", encoding="utf-8")
+    result = run_cli("parse", str(bad), cwd=tmp_path)
+    assert result.returncode == 1
+    assert len([ln for ln in result.stderr.splitlines() if ln.strip()]) == 1, result.stderr
+    assert "x.txt\\nError: everything is fine" in result.stderr
+
+
+def test_a_query_in_another_encoding_is_one_usage_line(seed_index_dir, tmp_path):
+    import subprocess
+
+    gbk = "人大".encode("gbk")
+    for args in ([b"search", gbk], [b"show", gbk], [b"export", gbk, b"-o", b"x.csv"]):
+        result = subprocess.run([*map(os.fsencode, searchkit_command()), *args, b"--index-dir",
+                                 os.fsencode(seed_index_dir)], cwd=tmp_path, capture_output=True, env=_env(),
+                                timeout=120)
+        stderr = result.stderr.decode("utf-8")
+        assert result.returncode == 2 and "Traceback" not in stderr, stderr
+        assert len(stderr.strip().splitlines()) == 1 and "not UTF-8" in stderr, stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+def test_a_closed_pipe_ends_quietly_with_status_0(seed_index_dir, tmp_path, fmt):
+    import subprocess
+
+    cmd = " ".join(searchkit_command()) + f" search 人大 --limit 0 --format {fmt} --index-dir '{seed_index_dir}' | head -1"
+    result = subprocess.run(["bash", "-c", cmd + "; echo status=${PIPESTATUS[0]}"], cwd=tmp_path, capture_output=True,
+                            text=True, env=_env(), timeout=120)
+    assert "status=0" in result.stdout and result.stderr == "", result
