@@ -171,11 +171,18 @@ def main(ctx: click.Context, traceback: bool, lang: str | None) -> None:
     ctx.obj = {"traceback": traceback}
 
 
+def max_file_option(f):
+    return click.option(
+        "--max-file-mb", type=float, metavar="MB", default=None,
+        help="Skip issue files bigger than this (default: $SEARCHKIT_MAX_FILE_MB, else 20).")(f)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output: a table per issue, or a JSON array of all records.")
-def parse(files: tuple[str, ...], fmt: str) -> None:
+@max_file_option
+def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
     """Show the article records of issue FILES, as the parser reads them.
 
     Exit status 1 if a file is not an issue, or an issue has parts missing
@@ -187,13 +194,15 @@ def parse(files: tuple[str, ...], fmt: str) -> None:
       searchkit parse 新到/第10期.txt
       searchkit parse seeds/*.txt --format json > records.json
     """
+    from .index import max_file_bytes
     from .parser import parse_file
     from . import render
 
     issues, failures = [], []
+    cap = max_file_bytes(max_file_mb)
     for path in files:
         try:
-            issues.append(parse_file(path))
+            issues.append(parse_file(path, max_bytes=cap))
         except SearchkitError as exc:
             failures.append(str(exc))
     for issue in issues:
@@ -283,7 +292,8 @@ def _snapshot(index_dir: str | None):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @index_dir_option
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
-def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool) -> None:
+@max_file_option
+def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, max_file_mb: float | None) -> None:
     """Build or update the index from issue files or folders (default: seeds/).
 
     New files are added, changed files replace their records, files gone from an
@@ -307,7 +317,11 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool) -> None:
             raise CliError(SearchkitError(f"no {DEFAULT_CORPUS}/ folder here; name the issue files: searchkit index PATH..."))
         paths = (DEFAULT_CORPUS,)
     with render.progress("Indexing") as advance:
-        report = update_index(paths, root, rebuild=rebuild, progress=advance)
+        report = update_index(paths, root, rebuild=rebuild, progress=advance, max_mb=max_file_mb)
+    if report.first and not report.generation:
+        render.index_report(report, nothing=True)
+        raise CliError(SearchkitError(f"no index made: no usable issue file in {', '.join(paths)} "
+                                      f"({len(report.skipped)} skipped, see above)"))
     render.index_report(report)
     if report.skipped:
         names = ", ".join(f.source for f in report.skipped)

@@ -128,8 +128,9 @@ def progress(label: str) -> _Progress:
     return _Progress(label)
 
 
-def index_report(report, console: Console | None = None) -> None:
-    """What an index update did: a line per file that changed or was skipped, then totals."""
+def index_report(report, console: Console | None = None, nothing: bool = False) -> None:
+    """What an index update did: a line per file that changed or was skipped, then totals
+    (none when `nothing` was built)."""
     console = console or make_console()
     notable = [f for f in report.files if f.status != "unchanged" or f.warnings]
     if notable:
@@ -139,6 +140,8 @@ def index_report(report, console: Console | None = None) -> None:
             style = "red" if f.status == "skipped" else ("yellow" if f.warnings else "")
             t.add_row(Text(f.source), Text(f.status, style=style), str(f.records) if f.records else "", Text(note))
         show_table(console, t)
+    if nothing:
+        return
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "removed", "unchanged", "skipped")
                        if report.count(s))
     what = "built" if report.first else "rebuilt" if report.rebuilt else "updated"

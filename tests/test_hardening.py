@@ -213,3 +213,100 @@ def test_a_closed_pipe_ends_quietly_with_status_0(seed_index_dir, tmp_path, fmt)
     result = subprocess.run(["bash", "-c", cmd + "; echo status=${PIPESTATUS[0]}"], cwd=tmp_path, capture_output=True,
                             text=True, env=_env(), timeout=120)
     assert "status=0" in result.stdout and result.stderr == "", result
+
+
+# --------------------------------------------------------------------------- 3. per-file isolation
+
+
+def _nest(folder: Path, depth: int) -> None:
+    """Folders `d/d/…` `depth` deep under `folder`, an unreadable issue file at the bottom."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            new = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = new
+        with os.fdopen(os.open("deep.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as f:
+            f.write("not an issue\n")
+    finally:
+        os.close(fd)
+
+
+@pytest.fixture
+def hostile_archive(tmp_path):
+    corpus = tmp_path / "archive"
+    corpus.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    shutil.copy(seeds[0], corpus / "good.txt")
+    shutil.copy(seeds[1], os.fsdecode(os.fsencode(str(corpus)) + b"/" + "第1期".encode("gbk") + b".txt"))
+    text = seeds[2].read_text(encoding="utf-8")
+    (corpus / "huge-number.txt").write_text(re.sub(r"总第\s*\d+\s*期", "总第 2147483648 期", text), encoding="utf-8")
+    (corpus / "self.txt").symlink_to("self.txt")
+    os.mkfifo(corpus / "fifo.txt")
+    (corpus / "zero.txt").symlink_to("/dev/zero")
+    (corpus / "report.pdf").write_bytes(b"%PDF-1.4\n")
+    (corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    _nest(corpus, 1000)
+    yield corpus
+    import subprocess
+
+    subprocess.run(["rm", "-rf", str(corpus / "d")], check=False)  # shutil.rmtree recurses once per level
+
+
+def test_one_bad_entry_never_stops_the_good_files(hostile_archive, tmp_path):
+    index_dir = hostile_archive / "index"  # an index inside its own input folder
+    index_dir.mkdir()
+    (index_dir / "userdict.txt").write_bytes("西湖龙井 300 n\n".encode("gbk") + b"\xe9\xbe\x99\xe4\xba\x95 99999999999999999999999 n\n")
+    for run in range(2):
+        result = run_cli("index", str(hostile_archive), "--index-dir", str(index_dir), cwd=tmp_path, timeout=300)
+        assert "Traceback" not in output(result), output(result)
+        assert result.returncode == 1, output(result)
+        assert is_safe(output(result)), repr(output(result))
+        error = [ln for ln in result.stderr.splitlines() if ln.strip()]
+        assert len(error) == 1 and error[0].startswith("Error: "), result.stderr
+        for name in ("self.txt", "fifo.txt", "zero.txt", "report.pdf", "notes.docx", "huge-number.txt", "deep.txt",
+                     "userdict.txt"):
+            assert name in error[0], (name, error[0])
+        assert "\\xb5\\xda1\\xc6\\xda.txt" not in error[0]  # the GBK-named issue is fine: indexed
+    listed = run_cli("list", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert listed.returncode == 0 and "2 issues" in listed.stdout and "\\xb5\\xda1\\xc6\\xda.txt" in listed.stdout, \
+        output(listed)
+
+
+@pytest.mark.parametrize("case", ["empty folder", "mistyped path", "only bad files", "only pdf and docx"])
+def test_a_first_build_with_nothing_usable_says_so_and_leaves_nothing(tmp_path, case):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    if case == "only bad files":
+        (corpus / "a.txt").write_text("买菜\n", encoding="utf-8")
+        (corpus / "b.txt").write_bytes(b"\x00\x01")
+    elif case == "only pdf and docx":
+        (corpus / "a.pdf").write_bytes(b"%PDF-1.4\n")
+        (corpus / "b.docx").write_bytes(b"PK\x03\x04")
+    target = corpus / "typo" if case == "mistyped path" else corpus
+    index_dir = tmp_path / "index"
+    result = run_cli("index", str(target), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert_clean_failure(result, 1, "no index made")
+    assert not index_dir.exists(), list(index_dir.iterdir())
+
+
+def test_parse_names_a_fifo_and_a_device_without_reading_them(tmp_path):
+    os.mkfifo(tmp_path / "fifo.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    result = run_cli("parse", "fifo.txt", "zero.txt", str(SEEDS / "000_dbed6e9d040a5771.txt"), cwd=tmp_path, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in output(result), output(result)
+    assert "fifo.txt: a FIFO" in result.stderr and "zero.txt: a device" in result.stderr, result.stderr
+
+
+def test_the_size_cap_skips_a_file_with_a_clear_reason(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(f, corpus)
+    big = max(corpus.iterdir(), key=lambda f: f.stat().st_size)
+    cap = (big.stat().st_size - 1) / 2**20
+    result = run_cli("index", str(corpus), "--index-dir", str(tmp_path / "index"), "--max-file-mb", f"{cap:.6f}",
+                     cwd=tmp_path)
+    assert result.returncode == 1 and big.name in result.stderr, output(result)
+    assert "cap" in result.stdout and "--max-file-mb" in result.stdout, result.stdout
