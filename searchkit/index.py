@@ -484,6 +484,23 @@ def writer_lock(root: Path):
         os.close(fd)
 
 
+def _wait_for_writer(root: Path) -> None:
+    """Block until no process holds the index's write lock."""
+    try:
+        fd = os.open(root / "LOCK", os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return  # gone: the writer finished (or left nothing)
+    try:
+        import fcntl
+
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+    except ImportError:  # pragma: no cover - not POSIX
+        pass
+    finally:
+        os.close(fd)
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -736,6 +753,8 @@ def _die_with_parent() -> None:
     parent = os.getpid()
 
     def arrange(_):
+        # Ctrl-C is the parent's to report, in one line: a helper prints no traceback of its own.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             import ctypes
 
@@ -928,7 +947,14 @@ def require_snapshot(root: Path, is_default: bool, corpus: str = DEFAULT_CORPUS,
                 + ("" if is_default else f" --index-dir {root}") + "`") from None
     if announce:
         announce(f"No index yet: building {root}/ from {corpus}/ first.")
-    report = update_index([corpus], root)
+    try:
+        report = update_index([corpus], root)
+    except IndexLockedError:
+        # Another first search is building it: wait for that build instead of failing.
+        if announce:
+            announce(f"Waiting for the build of {root}/ that another search started.")
+        _wait_for_writer(root)
+        return open_snapshot(root)
     if announce:
         for f in report.skipped:
             announce(f"skipped {f.source}: {f.reason}")

@@ -369,8 +369,8 @@ def stats(s, console: Console | None = None) -> None:
         lines.append(f"From 第{first.issue}期(总第{first.issue_total}期) {first.date} "
                      f"to 第{last.issue}期(总第{last.issue_total}期) {last.date}")
         if s.gaps:
-            shown = ", ".join(str(n) for n in s.gaps[:30]) + (" …" if len(s.gaps) > 30 else "")
-            lines.append(f"Missing running numbers ({len(s.gaps)}): {shown}")
+            shown = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in s.gaps[:30]) + (" …" if len(s.gaps) > 30 else "")
+            lines.append(f"Missing running numbers ({s.missing:,}): {shown}")
         else:
             lines.append("No gaps in the running numbers.")
     for line in lines:

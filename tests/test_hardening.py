@@ -310,3 +310,104 @@ def test_the_size_cap_skips_a_file_with_a_clear_reason(tmp_path):
                      cwd=tmp_path)
     assert result.returncode == 1 and big.name in result.stderr, output(result)
     assert "cap" in result.stdout and "--max-file-mb" in result.stdout, result.stdout
+
+
+# --------------------------------------------------------------------------- 4. bounded memory
+
+
+def _limited(megabytes: int):
+    def limit():
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (megabytes * 2**20, megabytes * 2**20))
+    return limit
+
+
+@pytest.mark.parametrize("total", [69700000, 2147483647])
+def test_stats_reports_a_huge_gap_as_a_range_within_a_memory_budget(tmp_path, total):
+    import subprocess
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    shutil.copy(seeds[0], corpus)
+    text = seeds[1].read_text(encoding="utf-8")
+    (corpus / "typo.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {total} 期", text, count=1), encoding="utf-8")
+    index_dir = tmp_path / "index"
+    assert run_cli("index", str(corpus), "--index-dir", str(index_dir), cwd=tmp_path).returncode == 0
+    result = subprocess.run([*searchkit_command(), "stats", "--index-dir", str(index_dir)], cwd=tmp_path, env=_env(),
+                            capture_output=True, text=True, timeout=60, preexec_fn=_limited(1024))
+    assert result.returncode == 0, output(result)
+    assert re.search(rf"Missing running numbers \([\d,]+\): \d+-{total - 1}\b", result.stdout), result.stdout
+
+
+# --------------------------------------------------------------------------- 7. output targets
+
+
+def test_export_writes_into_special_files_and_never_replaces_them(seed_index_dir, tmp_path):
+    import subprocess
+    import threading
+
+    null = run_cli("export", "人大", "-o", "/dev/null", "--force", "--index-dir", str(seed_index_dir), cwd=tmp_path)
+    assert null.returncode == 0, output(null)
+    assert Path("/dev/null").is_char_device()
+    cmd = " ".join(searchkit_command()) + f" export 人大 -o /dev/stdout --force --format jsonl --index-dir '{seed_index_dir}' | wc -l"
+    piped = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=120)
+    assert int(piped.stdout.strip()) > 10, output(piped)
+    fifo = tmp_path / "hits.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = run_cli("export", "人大", "-o", str(fifo), "--force", "--format", "jsonl", "--index-dir",
+                     str(seed_index_dir), cwd=tmp_path)
+    reader.join(60)
+    assert result.returncode == 0, output(result)
+    assert fifo.is_fifo() and got and got[0].count(b"\n") > 10
+
+
+# --------------------------------------------------------------------------- 5, 8. signals and first searches
+
+
+def test_concurrent_first_searches_wait_for_the_automatic_build(tmp_path):
+    import subprocess
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    procs = [subprocess.Popen([*searchkit_command(), "search", "西湖龙井"], cwd=tmp_path, env=_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    for status, stdout, stderr in results:
+        assert status == 0 and "西湖龙井" in stdout and "being updated" not in stderr, (status, stdout, stderr)
+
+
+def test_ctrl_c_during_a_multi_process_build_is_one_line_and_leaves_nothing(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = (SEEDS / "000_dbed6e9d040a5771.txt").read_text(encoding="utf-8")
+    for n in range(40):  # enough files for the parallel parser
+        (corpus / f"{n:03d}.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {1000 + n} 期", text, count=1),
+                                            encoding="utf-8")
+    index_dir = tmp_path / "index"
+    for attempt in range(3):
+        proc = subprocess.Popen([*searchkit_command(), "index", str(corpus), "--index-dir", str(index_dir)],
+                                cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not (index_dir / "LOCK").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2 * attempt)
+        os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the whole foreground group
+        stdout, stderr = proc.communicate(timeout=120)
+        if proc.returncode == 0:  # finished before the signal; try again from scratch
+            shutil.rmtree(index_dir)
+            continue
+        assert proc.returncode == ExitStatus.INTERRUPTED, (proc.returncode, stderr)
+        lines = [ln for ln in stderr.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error: interrupted"), stderr
+        assert not [p for p in index_dir.glob("gen-*") if p.name != (index_dir / "CURRENT").read_text().strip()] \
+            if (index_dir / "CURRENT").exists() else not list(index_dir.glob("gen-*"))
+        break
