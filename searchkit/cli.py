@@ -7,6 +7,8 @@ exit status, in one place (`SearchkitGroup.invoke`); `--traceback` shows them in
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import re
 import sys
@@ -15,14 +17,15 @@ import unicodedata
 import click
 
 from . import __version__
-from .errors import SearchkitError
+from .errors import ExitStatus, SearchkitError, UsageError
+from .terminal import one_line
 
 
 class CliError(click.ClickException):
     """A `SearchkitError` as click shows it: `Error: …` on stderr, the error's exit status."""
 
     def __init__(self, exc: SearchkitError):
-        super().__init__(str(exc))
+        super().__init__(one_line(str(exc)))
         self.exit_code = int(exc.exit_status)
 
 
@@ -68,6 +71,20 @@ class HelpFormatter(click.HelpFormatter):
                 self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
 
 
+def _interrupted() -> None:
+    click.echo("Error: interrupted; nothing was changed by the unfinished step", err=True)
+    sys.exit(ExitStatus.INTERRUPTED)
+
+
+def _pipe_closed() -> None:
+    """The reader of standard output went away (`| head -1`): what it wanted it has; end quietly."""
+    import os
+
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    sys.exit(0)
+
+
 class SearchkitContext(click.Context):
     formatter_class = HelpFormatter
 
@@ -80,6 +97,40 @@ class SearchkitGroup(click.Group):
     context_class = SearchkitContext
     command_class = SearchkitCommand
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's main, plus: every error one line (made printable), Ctrl-C one line with
+        status 130, a closed pipe (`| head`) a quiet end with status 0."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            exc.message = one_line(exc.format_message())
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                _interrupted()
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            _interrupted()
+        except SystemExit as exc:
+            if exc.code == 1 and type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+                _pipe_closed()  # click's own answer to EPIPE: exit status 1
+            raise
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _pipe_closed()
+        try:
+            sys.stdout.flush()
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            _pipe_closed()
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -91,6 +142,7 @@ class SearchkitGroup(click.Group):
             if exc.ctx is not None:
                 exc.message = f"{exc.message.rstrip('.')} (see '{exc.ctx.command_path} --help')".lstrip()
                 exc.ctx = None
+            exc.message = one_line(exc.message)
             raise
         except SearchkitError as exc:
             if ctx.obj and ctx.obj.get("traceback"):
@@ -119,11 +171,18 @@ def main(ctx: click.Context, traceback: bool, lang: str | None) -> None:
     ctx.obj = {"traceback": traceback}
 
 
+def max_file_option(f):
+    return click.option(
+        "--max-file-mb", type=float, metavar="MB", default=None,
+        help="Skip issue files bigger than this (default: $SEARCHKIT_MAX_FILE_MB, else 20).")(f)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output: a table per issue, or a JSON array of all records.")
-def parse(files: tuple[str, ...], fmt: str) -> None:
+@max_file_option
+def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
     """Show the article records of issue FILES, as the parser reads them.
 
     Exit status 1 if a file is not an issue, or an issue has parts missing
@@ -135,25 +194,27 @@ def parse(files: tuple[str, ...], fmt: str) -> None:
       searchkit parse 新到/第10期.txt
       searchkit parse seeds/*.txt --format json > records.json
     """
+    from .index import max_file_bytes
     from .parser import parse_file
     from . import render
 
     issues, failures = [], []
+    cap = max_file_bytes(max_file_mb)
     for path in files:
         try:
-            issues.append(parse_file(path))
+            issues.append(parse_file(path, max_bytes=cap))
         except SearchkitError as exc:
             failures.append(str(exc))
     for issue in issues:
         for warning in issue.warnings:
-            click.echo(f"Warning: {issue.source}: {warning}", err=True)
+            click.echo(one_line(f"Warning: {issue.source}: {warning}"), err=True)
     if fmt == "json":
         records = [r.to_dict() for issue in issues for r in issue.records]
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
         render.issues_table(issues)
     for failure in failures:
-        click.echo(f"Error: {failure}", err=True)
+        click.echo(one_line(f"Error: {failure}"), err=True)
     if failures or any(issue.warnings for issue in issues):
         sys.exit(1)  # a file that could not be read, or an issue with parts missing
 
@@ -193,9 +254,21 @@ def filter_options(f):
     return f
 
 
+def _text_args(**values) -> None:
+    """Arguments that are text (a query, an ID, a district) must be text: bytes a terminal in
+    another encoding (GBK) sent reach us as surrogate escapes; say so in one line."""
+    for what, value in values.items():
+        for v in (value,) if isinstance(value, str) else value or ():
+            if any("\udc80" <= c <= "\udcff" for c in v):
+                raise UsageError(f"the {what} {one_line(v)} is not UTF-8 text; set your terminal to UTF-8 "
+                                 f"(e.g. LANG=zh_CN.UTF-8) and type it again")
+
+
 def _filters(district, section, year, issues, since, until, authors, orgs, query: str | None = None):
     """The filters, checked (with the query, if given) before any index is opened or built."""
     from .query import Filters, parse_query
+
+    _text_args(query=query, district=district, section=section, since=since, until=until, author=authors, org=orgs)
 
     if query is not None:
         parse_query(query)
@@ -209,7 +282,7 @@ def _snapshot(index_dir: str | None):
     from .index import require_snapshot, resolve_index_dir
 
     root, is_default = resolve_index_dir(index_dir)
-    return require_snapshot(root, is_default, announce=lambda msg: click.echo(msg, err=True))
+    return require_snapshot(root, is_default, announce=lambda msg: click.echo(one_line(msg), err=True))
 
 
 # --------------------------------------------------------------------------- index
@@ -219,7 +292,8 @@ def _snapshot(index_dir: str | None):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @index_dir_option
 @click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
-def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool) -> None:
+@max_file_option
+def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, max_file_mb: float | None) -> None:
     """Build or update the index from issue files or folders (default: seeds/).
 
     New files are added, changed files replace their records, files gone from an
@@ -243,12 +317,16 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool) -> None:
             raise CliError(SearchkitError(f"no {DEFAULT_CORPUS}/ folder here; name the issue files: searchkit index PATH..."))
         paths = (DEFAULT_CORPUS,)
     with render.progress("Indexing") as advance:
-        report = update_index(paths, root, rebuild=rebuild, progress=advance)
+        report = update_index(paths, root, rebuild=rebuild, progress=advance, max_mb=max_file_mb)
+    if report.first and not report.generation:
+        render.index_report(report, nothing=True)
+        raise CliError(SearchkitError(f"no index made: no usable issue file in {', '.join(paths)} "
+                                      f"({len(report.skipped)} skipped, see above)"))
     render.index_report(report)
     if report.skipped:
         names = ", ".join(f.source for f in report.skipped)
-        click.echo(f"Error: {len(report.skipped)} file{'s' if len(report.skipped) != 1 else ''} skipped "
-                   f"(see the report above): {names}", err=True)
+        click.echo(one_line(f"Error: {len(report.skipped)} file{'s' if len(report.skipped) != 1 else ''} skipped "
+                            f"(see the report above): {names}"), err=True)
         sys.exit(1)
 
 
@@ -324,6 +402,7 @@ def show(record_id: str, query: str | None, index_dir: str | None) -> None:
     from . import render
     from .query import show_record
 
+    _text_args(ID=record_id, query=query)
     if query:
         from .query import parse_query
 
@@ -362,6 +441,27 @@ def list_(index_dir: str | None) -> None:
     from .stats import list_issues
 
     render.issue_list(list_issues(_snapshot(index_dir)))
+
+
+@main.command()
+@index_dir_option
+def trust(index_dir: str | None) -> None:
+    """Trust an index folder that another user or machine wrote, so that it opens.
+
+    searchkit opens only indexes that your own searchkit wrote: an index holds
+    Python pickles, and a crafted one runs code when it is opened. Trust only a
+    folder you know the origin of; otherwise rebuild it from the issue files
+    (searchkit index --rebuild).
+
+    \b
+    Examples:
+      searchkit trust --index-dir ~/从同事那里/索引
+    """
+    from .index import display_path, resolve_index_dir, trust_index
+
+    root, _ = resolve_index_dir(index_dir)
+    name = trust_index(root)
+    click.echo(one_line(f"Trusted {display_path(root)}/ ({name}): it now opens as an index you built."), err=True)
 
 
 # --------------------------------------------------------------------------- export
@@ -415,5 +515,5 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     if output != "-":
         from .render import export_tiers
 
-        click.echo(f"Wrote {n} hit{'s' if n != 1 else ''} for {query} to {output} ({fmt}).", err=True)
+        click.echo(one_line(f"Wrote {n} hit{'s' if n != 1 else ''} for {query} to {output} ({fmt})."), err=True)
         export_tiers(result, left_out)

@@ -11,8 +11,13 @@ from enum import IntEnum
 
 class ExitStatus(IntEnum):
     OK = 0
-    FAILURE = 1
-    USAGE = 2
+    FAILURE = 1  # a file skipped, a record not found, no index yet
+    USAGE = 2  # a bad option, argument or query
+    INDEX_DAMAGED = 3  # index files missing or unreadable, a format this version cannot read
+    INDEX_UNTRUSTED = 4  # an index this user's searchkit did not write (see trust.py)
+    INDEX_BUSY = 5  # another process is updating the index
+    NO_SPACE = 6  # the disk (or quota) is full; nothing was changed
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 class SearchkitError(Exception):
@@ -51,6 +56,26 @@ class IndexMissingError(SearchkitError):
 class IndexVersionError(SearchkitError):
     """The folder holds something other than an index this version can read."""
 
+    exit_status = ExitStatus.INDEX_DAMAGED
+
+
+class IndexDamagedError(IndexVersionError):
+    """Files of the index are missing or unreadable."""
+
+
+class IndexUntrustedError(SearchkitError):
+    """An index folder this user's searchkit did not write, or one changed since: not opened."""
+
+    exit_status = ExitStatus.INDEX_UNTRUSTED
+
+
+class NoSpaceError(SearchkitError):
+    """The disk filled up while writing; what was half written is removed."""
+
+    exit_status = ExitStatus.NO_SPACE
+
 
 class IndexLockedError(SearchkitError):
     """Another process is updating the index."""
+
+    exit_status = ExitStatus.INDEX_BUSY

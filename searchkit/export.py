@@ -294,11 +294,38 @@ def export_result(result, output: str, fmt: str | None = None, columns: Sequence
         raise ExportError(f"{output} is a folder; give a file name, e.g. -o {os.path.join(output, 'hits.' + fmt)}")
     if not force and os.path.lexists(output):
         raise OutputExistsError(output)
+    save = _write_into if _is_special(output) else _write_atomically
     if fmt == "xlsx":
-        return _write_atomically(output, lambda f: write_xlsx(result, f, columns), force)
+        return save(output, lambda f: write_xlsx(result, f, columns), force)
     writer = write_csv if fmt == "csv" else write_jsonl
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    return _write_atomically(output, lambda f: writer(result, f, columns), force, encoding)
+    return save(output, lambda f: writer(result, f, columns), force, encoding)
+
+
+def _is_special(path: str) -> bool:
+    """Whether `path` is something to write into, never replace: a device (/dev/null), a FIFO,
+    a socket, or a name for an open stream (/dev/stdout, /proc/self/fd/1), whatever it leads to."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    real = os.path.abspath(path)
+    return not stat.S_ISREG(st.st_mode) or real.startswith(("/dev/", "/proc/"))
+
+
+def _write_into(path: str, write: Callable, force: bool, encoding: str | None = None) -> int:
+    """`write(file)` straight into an existing special file (no temporary file, no rename:
+    renaming over /dev/null would replace the device with a regular file)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+        with (open(fd, "wb") if encoding is None else open(fd, "w", encoding=encoding, newline="")) as f:
+            n = write(f)
+            f.flush()
+        return n
+    except OSError as exc:
+        raise ExportError(_os_error_message(path, os.path.dirname(path) or ".", exc)) from exc
 
 
 def _to_stdout(result, fmt: str, columns: tuple[str, ...]) -> int:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -37,8 +38,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from . import __version__
-from .errors import IndexLockedError, IndexMissingError, IndexVersionError, ParseError, UsageError
+from .errors import (IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError, NoSpaceError,
+                     ParseError, UsageError)
 from .store import STORE_FILES, TextStore, store_entry
+from .trust import seal, verify
 
 if TYPE_CHECKING:
     from .parser import Issue, Record
@@ -69,11 +72,29 @@ def resolve_index_dir(option: str | None = None) -> tuple[Path, bool]:
 
 
 def display_path(path: Path) -> str:
-    """A path as users see it: relative to the working folder when inside it."""
+    """A path as users see it: relative to the working folder when inside it; bytes of a name
+    that are not UTF-8 (a GBK name from a Windows zip) shown as `\\xNN`."""
+    full = Path(os.path.abspath(path))  # a link shows as itself, not as what it points to
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path.resolve())
+        shown = str(full.relative_to(os.getcwd()))
+    except (ValueError, OSError):
+        shown = str(full)
+    return printable_name(shown)
+
+
+def real_path(path: Path) -> str:
+    """`path` with links resolved as far as they go; never raises on a link loop (`Path.resolve` does)."""
+    return os.path.realpath(path)
+
+
+def printable_name(name: str) -> str:
+    """A file name as text: undecodable bytes (surrogate escapes) become `\\xNN`."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace") if os.name == "posix" else name
+
+
+def _term(key: str) -> str:
+    """A manifest key as a Whoosh term (Whoosh encodes terms as strict UTF-8)."""
+    return printable_name(key)
 
 
 # --------------------------------------------------------------------------- schema
@@ -218,6 +239,12 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
                 f"the index at {root}/ was written by searchkit {manifest.get('searchkit', '?')} in a format this "
                 f"version ({__version__}) cannot read; rebuild it: `searchkit index --rebuild --index-dir {root}`")
         try:
+            verify(root, gen_dir)  # before Whoosh unpickles anything
+        except (IndexUntrustedError, IndexVersionError):
+            if _read_current(root) != name:
+                continue  # CURRENT moved on while we looked
+            raise
+        try:
             from whoosh import index as windex
 
             ix = windex.open_dir(str(gen_dir), indexname=_WHOOSH_NAME)
@@ -265,29 +292,156 @@ class UpdateReport:
         return [f for f in self.files if f.status == "skipped"]
 
 
-def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[FileOutcome]]:
-    """Issue files under `paths` -> (files, folders scanned, outcomes for paths that don't exist)."""
+# Document formats people drop into an archive folder that are not (yet) read: named in the
+# report, so that nothing is ignored without a word. Other files (images, notes) are ignored.
+UNSUPPORTED_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".rtf", ".odt", ".htm", ".html", ".xls", ".xlsx", ".epub")
+DEFAULT_MAX_FILE_MB = 20  # an issue is 30-600 KB; far bigger is a mistake, and parsing costs memory
+ENV_MAX_FILE_MB = "SEARCHKIT_MAX_FILE_MB"
+
+
+def _kind(mode: int) -> str:
+    import stat
+
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def collect_files(paths: Iterable[Path], exclude: Path | None = None
+                  ) -> tuple[list[Path], list[Path], list[FileOutcome]]:
+    """Issue files under `paths` -> (files, folders scanned, outcomes for entries skipped).
+
+    Folders are walked without recursion and without following links to folders, so links
+    that loop and folders nested thousands deep cost nothing; hidden entries and index
+    folders (`exclude`, or any folder holding a searchkit index) are passed over. Entries
+    that cannot be issues are named: special files, documents of other formats, folders
+    that cannot be read."""
+    import stat
+
     files: list[Path] = []
     folders: list[Path] = []
-    missing: list[FileOutcome] = []
+    skipped: list[FileOutcome] = []
+    try:
+        st = os.stat(exclude) if exclude is not None else None
+        excluded = (st.st_dev, st.st_ino) if st else None
+    except OSError:
+        excluded = None
+
+    def skip(path, reason: str) -> None:
+        skipped.append(FileOutcome(display_path(Path(path)), "skipped", reason=reason))
+
     for p in paths:
-        if p.is_dir():
-            folders.append(p.resolve())
-            for f in sorted(p.rglob("*")):
-                if (f.is_file() or f.is_symlink()) and f.suffix.lower() in ISSUE_SUFFIXES and not any(
-                        part.startswith(".") for part in f.relative_to(p).parts):
-                    files.append(f)
-        elif p.exists() or p.is_symlink():  # a dangling link is reported when it can't be read
-            files.append(p)
-        else:
-            missing.append(FileOutcome(str(p), "skipped", reason="no such file or folder"))
+        try:
+            st = os.stat(p)
+        except FileNotFoundError:
+            if os.path.islink(p):
+                files.append(p)  # a dangling link is reported when it can't be read
+            else:
+                skipped.append(FileOutcome(printable_name(str(p)), "skipped", reason="no such file or folder"))
+            continue
+        except OSError as exc:
+            skip(p, f"cannot read: {exc.strerror or exc}")
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            files.append(p)  # special files are named when read (never opened blocking)
+            continue
+        folders.append(Path(real_path(p)))
+        stack = [(p, (st.st_dev, st.st_ino))]
+        while stack:
+            folder, identity = stack.pop()
+            if identity == excluded:
+                continue  # the index being updated, inside an input folder
+            try:
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                skip(folder, f"folder cannot be read: {exc.strerror or exc}")
+                continue
+            names = {e.name for e in entries}
+            if folder is not p and "CURRENT" in names and any(n.startswith("gen-") for n in names):
+                continue  # another searchkit index: its files are not issues
+            subfolders = []
+            for e in entries:
+                if e.name.startswith("."):
+                    continue
+                path = Path(e.path)
+                suffix = os.path.splitext(e.name)[1].lower()
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        est = e.stat(follow_symlinks=False)
+                        subfolders.append((path, (est.st_dev, est.st_ino)))
+                        continue
+                    if e.is_symlink() or e.is_file(follow_symlinks=False):
+                        if suffix in ISSUE_SUFFIXES:
+                            files.append(path)
+                        elif suffix in UNSUPPORTED_SUFFIXES:
+                            skip(path, f"a {suffix[1:]} file; only .txt and .md issue files are read: "
+                                       f"convert it to text first")
+                        continue
+                    mode = e.stat(follow_symlinks=False).st_mode
+                except OSError as exc:
+                    skip(path, f"cannot read: {exc.strerror or exc}")
+                    continue
+                skip(path, f"{_kind(mode)}, not a file: not opened")
+            stack.extend(reversed(subfolders))
     seen, unique = set(), []
     for f in files:
-        r = f.resolve()
+        r = real_path(f)
         if r not in seen:
             seen.add(r)
             unique.append(f)
-    return unique, folders, missing
+    return unique, folders, skipped
+
+
+def _read_issue(path: Path, max_bytes: int, known: tuple[int, int] | None) -> tuple[bytes | None, int, int]:
+    """An issue file's bytes, size and mtime; bytes None when its size and mtime are `known`.
+
+    Opened without blocking and checked with fstat before a byte is read: FIFOs, devices
+    and sockets (or links to them: /dev/zero) are refused, never read; a file over the size
+    cap is refused before it is read. Raises OSError or `_NotReadable`."""
+    import stat
+
+    st = os.stat(path)  # follows links; never blocks, even on a FIFO
+    if not stat.S_ISREG(st.st_mode):
+        raise _NotReadable(f"{_kind(st.st_mode)}, not a file: not opened")
+    if known == (st.st_size, st.st_mtime_ns):
+        return None, st.st_size, st.st_mtime_ns
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # swapped for something else since the stat
+            raise _NotReadable(f"{_kind(st.st_mode)}, not a file: not opened")
+        if st.st_size > max_bytes:
+            raise _NotReadable(f"{st.st_size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB cap for an issue "
+                               f"file; raise it with --max-file-mb if this really is one issue")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise _NotReadable(f"over the {max_bytes / 2**20:g} MB cap for an issue file (it grew while read)")
+        return data, st.st_size, st.st_mtime_ns
+    finally:
+        os.close(fd)
+
+
+class _NotReadable(Exception):
+    """A file that is not read: the reason, for the report."""
+
+
+def max_file_bytes(option_mb: float | None = None) -> int:
+    """The size cap per issue file: --max-file-mb, else $SEARCHKIT_MAX_FILE_MB, else 20 MB."""
+    value = option_mb
+    if value is None:
+        env = os.environ.get(ENV_MAX_FILE_MB)
+        try:
+            value = float(env) if env else DEFAULT_MAX_FILE_MB
+        except ValueError:
+            raise UsageError(f"${ENV_MAX_FILE_MB} must be a number of megabytes, not {env!r}") from None
+    if not value > 0:
+        raise UsageError(f"the size cap must be a positive number of megabytes, not {value}")
+    return int(value * 2**20)
 
 
 def _fingerprint(path: Path) -> tuple[int, int]:
@@ -302,7 +456,13 @@ def writer_lock(root: Path):
     The lock dies with its process, so a killed update never leaves a stale lock.
     """
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+    try:  # never through a symlink: a planted LOCK -> ~/.bashrc must not be truncated
+        fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        if os.path.islink(root / "LOCK"):
+            raise UsageError(f"{root}/LOCK is a symbolic link, which searchkit never follows; "
+                             f"remove it and run this again") from None
+        raise UsageError(f"cannot open {root}/LOCK: {exc.strerror}") from None
     try:
         try:
             import fcntl
@@ -320,6 +480,23 @@ def writer_lock(root: Path):
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
+    finally:
+        os.close(fd)
+
+
+def _wait_for_writer(root: Path) -> None:
+    """Block until no process holds the index's write lock."""
+    try:
+        fd = os.open(root / "LOCK", os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return  # gone: the writer finished (or left nothing)
+    try:
+        import fcntl
+
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+    except ImportError:  # pragma: no cover - not POSIX
+        pass
     finally:
         os.close(fd)
 
@@ -362,9 +539,15 @@ def update_index(
     root: Path,
     rebuild: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    max_mb: float | None = None,
 ) -> UpdateReport:
-    """Bring the index in `root` up to date with the issue files under `paths`."""
+    """Bring the index in `root` up to date with the issue files under `paths`.
+
+    Every file or folder entry that cannot be read as an issue is reported (`skipped`) and
+    the rest are indexed. A first build with no usable file leaves nothing behind."""
     started = time.perf_counter()
+    max_bytes = max_file_bytes(max_mb)
+    created = not root.exists()
     scan_started = time.time_ns()
     report = UpdateReport(index_dir=str(root))
     if root.exists() and not root.is_dir():
@@ -378,14 +561,15 @@ def update_index(
     if _read_current(root) is None and any(not _ours(p.name) for p in root.iterdir()):
         open_snapshot(root)  # raises: not an index; checked before the lock file is made
 
-    with writer_lock(root):
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(writer_lock(root))
         old = None
         if not rebuild:
             try:
                 old = open_snapshot(root)
             except IndexMissingError:
                 old = None
-        userdicts = [root / USER_DICT] if (root / USER_DICT).is_file() else []
+        userdicts = _checked_userdict(root, report, stack)
         from .analysis import dictionaries_digest, use_dictionaries
 
         use_dictionaries(userdicts)
@@ -394,24 +578,38 @@ def update_index(
         if old is not None and old.manifest.get("dictionaries") != digest:
             # Segmentation changed: every record must be analysed again, including those of
             # files indexed earlier from elsewhere than this run's paths.
-            reanalyse = [Path(k) for k in old.manifest["files"] if Path(k).is_file()]
+            reanalyse = [Path(k) for k in old.manifest["files"] if os.path.isfile(k)]
             old = None
         report.first = old is None and _read_current(root) is None
         report.rebuilt = rebuild or old is None
 
-        files, folders, missing = collect_files([*(Path(p) for p in paths), *reanalyse])
+        files, folders, missing = collect_files([*(Path(p) for p in paths), *reanalyse], exclude=root)
         report.files.extend(missing)
         old_files: dict[str, dict] = dict(old.manifest["files"]) if old else {}
         scanned = old.manifest.get("scanned_ns", 0) if old else 0
-        plan = _plan(files, folders, old_files, report, progress, scanned)
+        plan = _plan(files, folders, old_files, report, progress, scanned, max_bytes)
         plan.scanned_ns = scan_started
+
+        if report.first and not plan.parsed:
+            # Nothing usable and no index before: leave nothing behind (no LOCK, no generation).
+            report.generation = ""
+            stack.close()
+            _remove_debris(root, created)
+            report.seconds = time.perf_counter() - started
+            return report
 
         if old is not None and not plan.touched:
             report.generation = old.gen_dir.name
             _summarise(report, plan.manifest)
             report.seconds = time.perf_counter() - started
             return report
-        report.generation = _write_generation(root, old, plan, digest)
+        try:
+            report.generation = _write_generation(root, old, plan, digest)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                raise NoSpaceError(f"the disk holding {root}/ is full ({exc.strerror}); the update was undone "
+                                   f"and the index is as it was: free some space and run this again") from None
+            raise
         _summarise(report, plan.manifest)
     report.seconds = time.perf_counter() - started
     return report
@@ -458,13 +656,13 @@ def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
 
 
 def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
-          progress, scanned_ns: int = 0) -> _Plan:
+          progress, scanned_ns: int = 0, max_bytes: int = DEFAULT_MAX_FILE_MB * 2**20) -> _Plan:
     plan = _Plan()
     plan.manifest = dict(old_files)
-    current = {str(f.resolve()) for f in files}
+    current = {real_path(f) for f in files}
     # Files gone from a folder indexed in this run, or gone altogether, lose their records.
     for key, entry in old_files.items():
-        gone = not Path(key).exists() or any(Path(key).is_relative_to(folder) for folder in folders)
+        gone = not os.path.lexists(key) or any(Path(key).is_relative_to(folder) for folder in folders)
         if key not in current and gone:
             plan.drop.add(key)
             del plan.manifest[key]
@@ -475,19 +673,22 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
     jobs: list[tuple[bytes, str]] = []
     changed: list[tuple[str, dict | None, int, int, str]] = []
     for f in files:
-        key, source = str(f.resolve()), display_path(f)
+        key, source = real_path(f), display_path(f)
         entry = old_files.get(key)
         try:
-            size, mtime = _fingerprint(f)
             # Trust size and mtime only for files last changed well before the previous scan:
             # an edit within the same clock tick as that scan keeps both (git's "racy" files).
-            settled = mtime < scanned_ns - 2_000_000_000
-            if entry and (entry["size"], entry["mtime_ns"]) == (size, mtime) and settled:
+            known = (entry["size"], entry["mtime_ns"]) if entry and entry["mtime_ns"] < scanned_ns - 2_000_000_000 \
+                else None
+            data, size, mtime = _read_issue(f, max_bytes, known)
+            if data is None:
                 report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
                 continue
-            data = f.read_bytes()
         except OSError as exc:
             report.files.append(FileOutcome(source, "skipped", reason=f"cannot read: {exc.strerror or exc}"))
+            continue
+        except _NotReadable as exc:
+            report.files.append(FileOutcome(source, "skipped", reason=str(exc)))
             continue
         digest = _sha1(data)
         if entry and entry["sha1"] == digest:
@@ -552,6 +753,8 @@ def _die_with_parent() -> None:
     parent = os.getpid()
 
     def arrange(_):
+        # Ctrl-C is the parent's to report, in one line: a helper prints no traceback of its own.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             import ctypes
 
@@ -570,10 +773,22 @@ def _next_generation(root: Path) -> Path:
 
 
 def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str) -> str:
-    from whoosh import index as windex
-
     live = _read_current(root)
     gen = _next_generation(root)  # numbered past any debris, so a number is never reused
+    try:
+        return _write_generation_into(root, old, plan, digest, live, gen)
+    except BaseException:
+        # Disk full, Ctrl-C, a bug: the half-written generation goes (it would keep the disk
+        # full); CURRENT still names the old one, unless the switch itself was made.
+        if _read_current(root) != gen.name:
+            shutil.rmtree(gen, ignore_errors=True)
+        raise
+
+
+def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest: str, live: str | None,
+                           gen: Path) -> str:
+    from whoosh import index as windex
+
     # Debris of an interrupted update: generations newer than the live one.
     for p in root.glob("gen-*"):
         if live is None or p.name > live:
@@ -581,7 +796,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     gen.mkdir()
     if old is not None:
         for f in old.gen_dir.iterdir():
-            if f.name in (*STORE_FILES, "manifest.json") or f.suffix == ".tmp" or "LOCK" in f.name:
+            if f.name in (*STORE_FILES, "manifest.json", "SEAL") or f.suffix == ".tmp" or "LOCK" in f.name:
                 continue
             try:
                 os.link(f, gen / f.name)
@@ -600,10 +815,10 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
         writer = ix.writer(limitmb=128)
     try:
         for key in plan.drop:
-            writer.delete_by_term("path", key)
+            writer.delete_by_term("path", _term(key))
         for key, (issue, _) in plan.parsed.items():
             for record in issue.records:
-                writer.add_document(**_whoosh_doc(record, key))
+                writer.add_document(**_whoosh_doc(record, _term(key)))
         writer.commit(optimize=old is None)
     except BaseException:
         writer.cancel()
@@ -613,7 +828,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     new_entries = {r.id: store_entry(r) for issue, _ in plan.parsed.values() for r in issue.records}
     old_docnums = {r.id: d for d, r in enumerate(old.store.rows) if r is not None} if old is not None else {}
     with ix.reader() as reader:
-        ids = reader.column_reader("id")
+        ids = reader.column_reader("id") if reader.doc_count_all() else []  # Whoosh: no column when empty
         entries = []
         for docnum in range(reader.doc_count_all()):
             if reader.is_deleted(docnum):
@@ -630,7 +845,10 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
         "dictionaries": digest,
         "files": plan.manifest,
     }
-    _write_atomic(gen / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    # A file name that is not UTF-8 keeps its bytes as surrogate escapes: written as JSON `\\udcXX`.
+    _write_atomic(gen / "manifest.json",
+                  json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8", "backslashreplace"))
+    seal(gen)  # this user's searchkit wrote it: readers may unpickle it (see trust.py)
     for f in gen.iterdir():
         if f.is_file():
             with open(f, "rb") as fh:
@@ -646,6 +864,77 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
     return gen.name
 
 
+def _remove_debris(root: Path, created: bool) -> None:
+    """After a first build that found nothing to index: no LOCK, no generation; the folder
+    too if this run made it."""
+    for p in root.glob("gen-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for name in ("LOCK", "CURRENT.tmp"):
+        with contextlib.suppress(OSError):
+            (root / name).unlink()
+    if created:
+        with contextlib.suppress(OSError):
+            root.rmdir()
+
+
+_FREQ_MAX = 10**9  # jieba's most frequent word has ~10^6
+
+
+def _checked_userdict(root: Path, report: UpdateReport, stack: contextlib.ExitStack) -> list[Path]:
+    """The user dictionary to segment with: `userdict.txt` itself when it is sound, else a
+    checked copy without its bad lines (GBK is decoded; a frequency that is not a number or
+    beyond 10^9 is dropped), and the file reported as partly skipped."""
+    path = root / USER_DICT
+    try:
+        if not path.is_file():
+            return []
+        data = path.read_bytes()
+    except OSError as exc:
+        report.files.append(FileOutcome(display_path(path), "skipped", reason=f"cannot read: {exc.strerror}"))
+        return []
+    problems, lines = [], []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+            problems.append("not UTF-8 (read as GBK; save it as UTF-8)")
+        except UnicodeDecodeError:
+            report.files.append(FileOutcome(display_path(path), "skipped",
+                                            reason="neither UTF-8 nor GBK text; not used"))
+            return []
+    for no, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if len(parts) > 1 and parts[1].isdigit() and not (parts[1].isascii() and 0 < int(parts[1]) <= _FREQ_MAX):
+            problems.append(f"line {no}: frequency {parts[1][:20]} is not a number from 1 to {_FREQ_MAX:,}; skipped")
+            continue
+        lines.append(line)
+    if not problems:
+        return [path]
+    report.files.append(FileOutcome(display_path(path), "skipped", reason="; ".join(problems[:5])))
+    import tempfile
+
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="searchkit-userdict-"))
+    checked = Path(folder) / USER_DICT
+    checked.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [checked]
+
+
+def trust_index(root: Path) -> str:
+    """Seal the live generation of the index in `root` with this user's key (`searchkit trust`).
+
+    For an index the user knows where it came from (a copy of their own from another
+    machine, a colleague's): from now on it opens like one this user built."""
+    name = _read_current(root)
+    if name is None or not (root / name / "manifest.json").is_file():
+        raise IndexMissingError(f"no index at {root}/ to trust (no CURRENT generation with a manifest)")
+    gen = root / name
+    if gen.is_symlink() or not gen.is_dir():
+        raise IndexVersionError(f"{gen} is not a folder; rebuild the index from the issue files")
+    seal(gen)
+    return name
+
+
 def require_snapshot(root: Path, is_default: bool, corpus: str = DEFAULT_CORPUS,
                      announce: Callable[[str], None] | None = None) -> Snapshot:
     """Open the index; the default index is first built from `seeds/` if there is none yet."""
@@ -658,7 +947,14 @@ def require_snapshot(root: Path, is_default: bool, corpus: str = DEFAULT_CORPUS,
                 + ("" if is_default else f" --index-dir {root}") + "`") from None
     if announce:
         announce(f"No index yet: building {root}/ from {corpus}/ first.")
-    report = update_index([corpus], root)
+    try:
+        report = update_index([corpus], root)
+    except IndexLockedError:
+        # Another first search is building it: wait for that build instead of failing.
+        if announce:
+            announce(f"Waiting for the build of {root}/ that another search started.")
+        _wait_for_writer(root)
+        return open_snapshot(root)
     if announce:
         for f in report.skipped:
             announce(f"skipped {f.source}: {f.reason}")

@@ -333,6 +333,8 @@ def _parse_header(lines: list[_Line], path) -> tuple[int, str, int, int, str, in
     else:
         raise ParseError(path, "not a bulletin issue: no issue header (第 N 期(总第 M 期)) near the top")
     issue, total = int(m.group(1)), int(m.group(2))
+    if issue > _NUMBER_MAX or total > _NUMBER_MAX:
+        raise ParseError(path, f"issue number out of range in {m.group(0)!r} (at most {_NUMBER_MAX})", line.no)
     publication = next(
         (ln.text for ln in lines[:i] if ln.text and not _HEADER_LINE_RE.match(ln.text) and not _DATE_RE.search(ln.text)),
         PUBLICATION,
@@ -739,14 +741,46 @@ def parse_text(text: str, source: str = "<text>") -> Issue:
     return Issue(source, publication, edition, issue_no, total, date, editor, records, tuple(warnings))
 
 
-def parse_file(path, source: str | None = None) -> Issue:
+MAX_BYTES = 20 * 2**20  # the size cap per issue file (index.DEFAULT_MAX_FILE_MB)
+_NUMBER_MAX = 2**31 - 1  # what the index can store as an issue number
+
+
+def parse_file(path, source: str | None = None, max_bytes: int = MAX_BYTES) -> Issue:
     """Parse one issue file; `source` is the name recorded in the records (default: `path`)."""
     path = Path(path)
     name = source if source is not None else str(path)
     try:
-        data = path.read_bytes()
+        data = read_regular(path, max_bytes)
     except IsADirectoryError:
         raise ParseError(name, "is a folder, not an issue file") from None
     except OSError as exc:
         raise ParseError(name, f"cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ParseError(name, str(exc)) from None
     return parse_text(decode(data, name), name)
+
+
+def read_regular(path, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most `max_bytes`: opened without blocking and checked before
+    a byte is read, so a FIFO, a device (a link to /dev/zero) or a socket is refused
+    (`ValueError`), never read; so is a file over the cap."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+            raise ValueError(f"{kind}, not a file: not read")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise ValueError(f"over the {max_bytes / 2**20:g} MB cap for an issue file; raise it with --max-file-mb "
+                         f"if this really is one issue")
+    return data

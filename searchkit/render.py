@@ -14,17 +14,33 @@ from collections import Counter
 
 from rich import box
 from rich.console import Console
+from rich.segment import Segment
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from .i18n import N_, _, language, ngettext
+from .terminal import visible
+
+
+class SafeConsole(Console):
+    """A console that shows the control, bidi and zero-width characters of what it prints as
+    escapes (terminal.py); rich's own styling and cursor control pass untouched."""
+
+    def _render_buffer(self, buffer) -> str:
+        return super()._render_buffer(s if s.control else Segment(visible(s.text), s.style) for s in buffer)
+
+    def on_broken_pipe(self) -> None:
+        """The reader went away (`| head -1`): it has what it wanted; end quietly, status 0."""
+        self.quiet = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self.file.fileno())
+        raise SystemExit(0)
 
 
 def make_console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     fancy = stream.isatty() and not os.environ.get("NO_COLOR")
-    return Console(
+    return SafeConsole(
         file=stream,
         highlight=False,
         markup=False,
@@ -112,8 +128,9 @@ def progress(label: str) -> _Progress:
     return _Progress(label)
 
 
-def index_report(report, console: Console | None = None) -> None:
-    """What an index update did: a line per file that changed or was skipped, then totals."""
+def index_report(report, console: Console | None = None, nothing: bool = False) -> None:
+    """What an index update did: a line per file that changed or was skipped, then totals
+    (none when `nothing` was built)."""
     console = console or make_console()
     notable = [f for f in report.files if f.status != "unchanged" or f.warnings]
     if notable:
@@ -123,6 +140,8 @@ def index_report(report, console: Console | None = None) -> None:
             style = "red" if f.status == "skipped" else ("yellow" if f.warnings else "")
             t.add_row(Text(f.source), Text(f.status, style=style), str(f.records) if f.records else "", Text(note))
         show_table(console, t)
+    if nothing:
+        return
     counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "removed", "unchanged", "skipped")
                        if report.count(s))
     what = "built" if report.first else "rebuilt" if report.rebuilt else "updated"
@@ -350,8 +369,8 @@ def stats(s, console: Console | None = None) -> None:
         lines.append(f"From 第{first.issue}期(总第{first.issue_total}期) {first.date} "
                      f"to 第{last.issue}期(总第{last.issue_total}期) {last.date}")
         if s.gaps:
-            shown = ", ".join(str(n) for n in s.gaps[:30]) + (" …" if len(s.gaps) > 30 else "")
-            lines.append(f"Missing running numbers ({len(s.gaps)}): {shown}")
+            shown = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in s.gaps[:30]) + (" …" if len(s.gaps) > 30 else "")
+            lines.append(f"Missing running numbers ({s.missing:,}): {shown}")
         else:
             lines.append("No gaps in the running numbers.")
     for line in lines:

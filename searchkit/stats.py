@@ -28,10 +28,15 @@ class IndexStats:
     size_bytes: int
     issues: list[IssueInfo]
     records: int
-    gaps: list[int]
+    gaps: list[tuple[int, int]]  # missing running numbers, as (first, last) ranges
     per_year: list[tuple[str, int]]
     per_section: list[tuple[str, int]]
     per_district: list[tuple[str, int]]
+
+    @property
+    def missing(self) -> int:
+        """How many running numbers are missing."""
+        return sum(b - a + 1 for a, b in self.gaps)
 
     @property
     def first(self) -> IssueInfo | None:
@@ -49,13 +54,11 @@ def list_issues(snapshot) -> list[IssueInfo]:
     return sorted(out, key=lambda i: (i.issue_total, i.date))
 
 
-def missing_numbers(numbers) -> list[int]:
-    """Running numbers absent between the first and the last one present."""
+def missing_ranges(numbers) -> list[tuple[int, int]]:
+    """Running numbers absent between the first and the last one present, as (first, last)
+    ranges: one typo (总第 69700000 期) is one range, not 70 million numbers."""
     have = sorted(set(numbers))
-    if not have:
-        return []
-    present = set(have)
-    return [n for n in range(have[0], have[-1] + 1) if n not in present]
+    return [(a + 1, b - 1) for a, b in zip(have, have[1:]) if b - a > 1]
 
 
 def index_stats(snapshot) -> IndexStats:
@@ -69,7 +72,7 @@ def index_stats(snapshot) -> IndexStats:
         size_bytes=size,
         issues=issues,
         records=len(rows),
-        gaps=missing_numbers(i.issue_total for i in issues),
+        gaps=missing_ranges(i.issue_total for i in issues),
         per_year=sorted(Counter(r.date[:4] for r in rows).items()),
         per_section=Counter(r.section or "(none)" for r in rows).most_common(),
         per_district=Counter(r.district for r in rows).most_common(),

@@ -21,6 +21,7 @@ def _isolated_environment(tmp_path_factory):
     """Tests never touch the user's index or caches: they live under pytest's tmp."""
     os.environ.pop("SEARCHKIT_INDEX_DIR", None)
     os.environ.setdefault("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))  # searchkit's key (trust.py)
     yield
 
 

@@ -31,7 +31,7 @@ from searchkit.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ("index", "search", "show", "export", "stats", "list", "parse")
+COMMANDS = ("index", "search", "show", "export", "stats", "list", "parse", "trust")
 SEARCHKIT = Path(sys.executable).parent / "searchkit"
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -409,8 +409,9 @@ def test_stats(runner, seed_index_dir, seed_records):
     present = {n for n, _, _ in issues}
     gaps = [n for n in range(first[0], last[0] + 1) if n not in present]
     assert gaps
-    shown = ", ".join(map(str, gaps[:30]))
-    assert any(line.startswith(f"Missing running numbers ({len(gaps)}): {shown}") for line in lines), out
+    ranges = [(a + 1, b - 1) for a, b in zip(sorted(present), sorted(present)[1:]) if b - a > 1]
+    shown = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges[:30])
+    assert any(line.startswith(f"Missing running numbers ({len(gaps):,}): {shown}") for line in lines), out
     assert any(line.startswith(f"Index: {seed_index_dir}/ ") for line in lines), out
 
     def table(title, counts):

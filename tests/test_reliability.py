@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.errors import IndexMissingError
+from searchkit.errors import ExitStatus, IndexMissingError
 from searchkit.index import open_snapshot
 from searchkit.parser import parse_file
 from searchkit.query import search
@@ -372,7 +372,7 @@ def test_a_second_index_run_waits_or_refuses_cleanly_while_one_runs(scenario):
             continue
         # Refused: one clear line naming the other run, while that run was going on.
         assert running, "the second run failed after the first had finished"
-        line = assert_clean_failure(second, 1, LOCKED, str(first.pid))
+        line = assert_clean_failure(second, ExitStatus.INDEX_BUSY, LOCKED, str(first.pid))
         assert "wait" in line
         break
 
@@ -635,7 +635,7 @@ def test_index_of_another_format_tells_to_rebuild_and_rebuild_works(index_copy, 
     manifest.write_text(json.dumps(data), encoding="utf-8")
     for args in (("search", "人大"), ("index", str(ROOT / "seeds"))):
         result = run_cli(*args, "--index-dir", str(index_copy), cwd=tmp_path)
-        assert_clean_failure(result, 1, "rebuild", "--rebuild")
+        assert_clean_failure(result, ExitStatus.INDEX_DAMAGED, "rebuild", "--rebuild")
     rebuilt = run_cli("index", str(ROOT / "seeds"), "--index-dir", str(index_copy), "--rebuild", cwd=tmp_path)
     assert rebuilt.returncode == 0, output(rebuilt)
     found = run_cli("search", "西湖龙井", "--index-dir", str(index_copy), cwd=tmp_path)
@@ -650,7 +650,7 @@ def test_a_folder_that_is_not_an_index_is_refused_and_left_alone(tmp_path):
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     for args in (("search", "人大"), ("index", str(ROOT / "seeds"))):
         result = run_cli(*args, "--index-dir", str(folder), cwd=tmp_path)
-        assert_clean_failure(result, 1, "not a searchkit index")
+        assert_clean_failure(result, ExitStatus.INDEX_DAMAGED, "not a searchkit index")
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "LOCK"} == before
 
 
@@ -687,14 +687,17 @@ def test_damaged_index_tells_to_rebuild(index_copy, tmp_path, damage):
     else:
         for toc in live.glob("*.toc"):
             toc.unlink()
-    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path), 1, "rebuild")
+    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
+                         ExitStatus.INDEX_DAMAGED, "rebuild")
 
 
 def test_damaged_text_store_tells_to_rebuild(index_copy, tmp_path):
-    (_live(index_copy) / "store.json").write_bytes(b"garbage\n")
-    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path), 1, "rebuild")
+    (_live(index_copy) / "store.json").write_bytes(b"garbage\n")  # changed since written: not even opened
+    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
+                         ExitStatus.INDEX_UNTRUSTED, "rebuild")
 
 
 def test_current_naming_a_missing_generation_tells_to_rebuild(index_copy, tmp_path):
     (index_copy / "CURRENT").write_text("gen-000099\n")
-    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path), 1, "rebuild")
+    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
+                         ExitStatus.INDEX_DAMAGED, "rebuild")
