@@ -4,12 +4,14 @@
     python scripts/messages.py --compile  # msgfmt every .po to its .mo (needs gettext's msgfmt)
 
 Messages are the literal first arguments of `_()`, `N_()` and `ngettext()` in searchkit/
-(a plural message is keyed by its singular). tests/test_i18n.py runs the same extraction.
+(a plural message is keyed by its singular), in the Python modules and in the web page's
+Jinja2 templates (`searchkit/web/templates/*.html`, where `_` and `ngettext` are the same). tests/test_i18n.py runs the same extraction.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +33,15 @@ def msgids(package: Path = PACKAGE) -> dict[str, str]:
             for arg in node.args[:count]:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     found.setdefault(arg.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    for path in sorted(package.rglob("templates/*.html")):
+        text = path.read_text(encoding="utf-8")
+        for m in _TEMPLATE_MESSAGE.finditer(text):
+            found.setdefault(m.group(2), f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, m.start()) + 1}")
     return found
+
+
+# `_("…")`, `_('…')` and `ngettext("…", …)` in a Jinja2 template
+_TEMPLATE_MESSAGE = re.compile(r"""(?<![\w.])(?:_|ngettext)\(\s*(["'])(.*?)(?<!\\)\1""")
 
 
 def main(argv: list[str]) -> int:

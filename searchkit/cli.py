@@ -517,3 +517,54 @@ def export(query: str, output: str, district, section, year, issues, since, unti
 
         click.echo(one_line(f"Wrote {n} hit{'s' if n != 1 else ''} for {query} to {output} ({fmt})."), err=True)
         export_tiers(result, left_out)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets anyone on the network read the index.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on; 0 for any free port.")
+@index_dir_option
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> None:
+    """Serve a read-only search page over the index, until Ctrl-C.
+
+    Search, filter by district, year and section, read whole articles, browse the
+    issues and download hits as CSV or Excel, in any browser on this computer.
+    Every page has a JSON twin under /api/. Needs the web extra:
+    pip install 'searchkit[web]'.
+
+    \b
+    Examples:
+      searchkit serve                     # http://127.0.0.1:8080/
+      searchkit serve --port 8000 --open
+      searchkit serve --host 0.0.0.0      # the office network too (no password)
+    """
+    try:
+        from .web import server
+        from .web.app import LOOPBACK_HOSTS, create_app
+    except ImportError as exc:
+        raise CliError(SearchkitError(f"serve needs the web extra ({exc.name} is missing): "
+                                      f"pip install 'searchkit[web]'")) from None
+
+    loopback = server.is_loopback(host)
+    snapshot = _snapshot(index_dir)
+    app = create_app(snapshot.root, snapshot, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    sock = server.bind(host, port)
+    url = server.url_for(host, sock)
+    if not loopback:
+        click.echo(one_line(f"Warning: listening on {host}: anyone who can reach this computer on the network "
+                            f"can read the whole index (no password); use --host 127.0.0.1 to keep it local."),
+                   err=True)
+    also = "" if loopback or host not in ("0.0.0.0", "::") else f", on the network {server.network_url(url)}"
+    try:
+        server.run(app, sock, url, open_browser, announce=lambda: click.echo(f"Serving {url}{also} (Ctrl-C to stop)"))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+        app.state.holder.close()
+    click.echo("Stopped.", err=True)

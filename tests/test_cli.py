@@ -31,7 +31,7 @@ from searchkit.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ("index", "search", "show", "export", "stats", "list", "parse", "trust")
+COMMANDS = ("index", "search", "show", "export", "stats", "list", "parse", "trust", "serve")
 SEARCHKIT = Path(sys.executable).parent / "searchkit"
 
 CJK = re.compile(r"[\u3400-\u9fff]")

@@ -1,0 +1,143 @@
+"""Serve step 2, present: results as the parts a page shows, in the request's language.
+
+Bulletin text leaves this module as plain strings in `(text, marked)` pieces; the templates
+put each piece through Jinja2's autoescaping and wrap the marked ones in `<mark>`. Nothing
+here builds markup. The explanation of a query mirrors `render.understanding` and
+`render.suggestions`, message for message (the same gettext msgids).
+"""
+
+from __future__ import annotations
+
+from ..i18n import N_
+from ..render import PROXIMITY_MARKS, TIER_MARKS
+
+BRIEF_TITLE = "(信息摘登)"
+PUBLICATION = "杭州人大信息"
+TIER_LABELS = {"exact": N_("exact match"), "words": N_("all words"), "partial": N_("partial match")}
+
+
+def pieces(text: str, spans) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, marked) at the highlight spans."""
+    out, at = [], 0
+    for s, e in sorted(spans):
+        s, e = max(s, at), min(e, len(text))
+        if s >= e:
+            continue
+        if s > at:
+            out.append((text[at:s], False))
+        out.append((text[s:e], True))
+        at = e
+    if at < len(text):
+        out.append((text[at:], False))
+    return out
+
+
+def paragraphs(text: str, spans) -> list[list[tuple[str, bool]]]:
+    """The body's paragraphs (lines), each as pieces with the spans that fall in it."""
+    out, start = [], 0
+    for para in text.split("\n"):
+        end = start + len(para)
+        local = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+        if para.strip():
+            out.append(pieces(para, local))
+        start = end + 1
+    return out
+
+
+def _sep(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def explanation(result, t, lang: str) -> dict | None:
+    """How the query was read and how many hits each tier has, as `render.understanding` prints it."""
+    u = result.understood
+    if u is None or u.exact:
+        return None
+    _ = t.gettext
+    words = " + ".join([*(w.key for w in u.words), *(f'"{x}"' for x in u.to_dict()["exact"])])
+    counts = [_("exact {n}").format(n=result.tiers.get("exact", 0))]
+    if result.proximity:
+        for name, label in (("sentence", _("same sentence {n}")), ("paragraph", _("same paragraph {n}")),
+                            ("anywhere", _("anywhere {n}"))):
+            if result.proximity.get(name):
+                counts.append(label.format(n=result.proximity[name]))
+    elif not result.tiers.get("exact"):
+        counts.append(_("all words {n}").format(n=0))
+    if result.tiers.get("partial"):
+        counts.append(_("partial {n}").format(n=result.tiers["partial"]))
+    line = _("Understood as: {words} — {counts}").format(words=words, counts=_sep(lang, "，", ", ").join(counts))
+    also = []
+    join = _sep(lang, "、", ", ")
+    for w in u.words:
+        if w.alternatives:
+            labels = join.join(dict.fromkeys(a.label for a in w.alternatives if a.label))
+            text = _("{word} also finds {alternatives}").format(word=w.key, alternatives=join.join(
+                a.text for a in w.alternatives))
+            if labels:
+                text += _sep(lang, f"（{labels}）", f" ({labels})")
+            also.append(text)
+    dropped = u.to_dict()["dropped"]
+    left_out = _("Left out: {words}").format(words=join.join(dict.fromkeys(dropped))) if dropped else ""
+    return {"line": line, "also": also, "left_out": left_out}
+
+
+def tried(result, t) -> str:
+    """The 'nothing found' line: what was tried (as `render.search_result`)."""
+    u = result.understood
+    if u is None or u.exact or result.total:
+        return ""
+    return t.gettext("Tried: the query as typed; all its words ({words}); part of them.").format(
+        words=" + ".join(w.key for w in u.words))
+
+
+def suggestions(result, opts, t) -> list[tuple[str, str]]:
+    """Next steps as (text, query string of the search to run instead)."""
+    _ = t.gettext
+    out = []
+    for s in result.suggestions:
+        if s.kind == "correction":
+            out.append((_("Did you mean: {query} ({n} hits)").format(query=s.query, n=s.hits),
+                        opts.query_string(q=s.query, page=None)))
+        elif s.kind == "drop_filter":
+            name, _sp, value = s.option.lstrip("-").partition(" ")
+            name = {"districts": "district"}.get(name, name)
+            current = getattr(opts, name, None)
+            if isinstance(current, tuple):
+                change = tuple(v for v in current if str(v) != value)
+            else:
+                change = None
+            out.append((_("Without {option}: {n} hits").format(option=s.option, n=s.hits),
+                        opts.query_string(**{name: change, "page": None})))
+        else:
+            out.append((_("Without {word}: {query} ({n} hits)").format(word=s.word, query=s.query, n=s.hits),
+                        opts.query_string(q=s.query, page=None)))
+    return out
+
+
+def tier_mark(tier: str, t) -> str:
+    return t.gettext(TIER_MARKS[tier]) if tier in TIER_MARKS else ""
+
+
+def proximity_mark(hit, t) -> str:
+    return t.gettext(PROXIMITY_MARKS[hit.proximity]) if hit.proximity in PROXIMITY_MARKS else ""
+
+
+def tier_label(tier: str, t) -> str:
+    return t.gettext(TIER_LABELS.get(tier, tier))
+
+
+def byline(hit) -> str:
+    return " ".join(filter(None, [hit.org, *hit.authors]))
+
+
+def issue_name(issue: int, issue_total: int) -> str:
+    return f"第{issue}期(总第{issue_total}期)"
+
+
+def citation(hit) -> str:
+    """A reference to the article as one would cite it (GB/T 7714 style, in Chinese)."""
+    who = "，".join(hit.authors) or hit.org
+    title = hit.title or hit.toc_title or BRIEF_TITLE.strip("()")
+    year = hit.date[:4]
+    head = f"{who}. " if who else ""
+    return f"{head}{title}[N]. {PUBLICATION}, {year}年第{hit.issue}期(总第{hit.issue_total}期), {hit.date}."

@@ -1,0 +1,96 @@
+"""Serve step 4, server: the application on uvicorn, on one socket we bind ourselves.
+
+Binding first means a port in use is one clear error, `--port 0` takes a free port and
+the printed URL names it, and the URL is printed only once the socket listens. uvicorn's
+own logging is kept to warnings and errors (no access log); Ctrl-C stops it gracefully.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import signal
+import socket
+import threading
+import webbrowser
+
+from ..errors import SearchkitError, UsageError
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port; `SearchkitError` saying what to do when it cannot be had."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on host {host!r} ({exc.strerror}); give an address such as "
+                         f"127.0.0.1 or 0.0.0.0 with --host") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise SearchkitError(f"port {port} on {host} is in use (another searchkit serve?); "
+                                 f"choose another with --port, e.g. --port {port + 1}") from None
+        if exc.errno == errno.EACCES:
+            raise SearchkitError(f"no permission to listen on port {port}; use a port above 1023, "
+                                 f"e.g. --port 8080") from None
+        raise SearchkitError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.setblocking(False)
+    return sock
+
+
+def url_for(host: str, sock: socket.socket) -> str:
+    port = sock.getsockname()[1]
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1" if host == "0.0.0.0" else "[::1]"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+def run(app, sock: socket.socket, url: str, open_browser: bool = False, announce=None) -> None:
+    """Serve `app` on `sock` until Ctrl-C (or SIGTERM); returns after a graceful shutdown.
+    `announce()` is called once the signals are handled, just before serving."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
+                            timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    if open_browser:
+        threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn shuts down on SIGTERM, then raises it again for the old handler: make that a clean stop too.
+        signal.signal(signal.SIGTERM, _stop)
+    try:
+        if announce is not None:
+            announce()
+        server.run(sockets=[sock])
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
+def network_url(url: str) -> str:
+    """The URL as others on the network reach it: this computer's name instead of the loopback address."""
+    host = socket.gethostname()
+    return url.replace("127.0.0.1", host, 1).replace("[::1]", host, 1)
