@@ -547,7 +547,7 @@ def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> No
         from .web import server
         from .web.app import LOOPBACK_HOSTS, create_app
     except ImportError as exc:
-        raise CliError(SearchkitError(f"serve needs the web extra ({exc.name} is missing): "
+        raise CliError(SearchkitError(f"serve needs the web extra ({(exc.name or 'a module').split('.')[0]} is missing): "
                                       f"pip install 'searchkit[web]'")) from None
 
     loopback = server.is_loopback(host)

@@ -436,12 +436,13 @@ _ERROR_PAGE = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
 
 
 def _error_response(path: str, status: int, message: str, lang: str | None) -> Response:
+    headers = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}  # also outside the middleware (a 500)
     if path.startswith("/api/"):
-        return JSONResponse({"error": message, "status": status}, status_code=status)
+        return JSONResponse({"error": message, "status": status}, status_code=status, headers=headers)
     t = translation(lang or language())
     html = _ERROR_PAGE.get_template("error.html").render(_=t.gettext, status=status, message=message,
                                                          lang=lang or language())
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _lang(request: Request) -> str | None:
