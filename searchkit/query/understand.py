@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..analysis import DOMAIN_DICT, _dictionary_words
 from ..normalize import search_key
 from .synonyms import Alternative, Synonyms
 from .syntax import Term
@@ -50,6 +49,8 @@ _WORDLIKE = re.compile(r"[^\W_]")
 
 @lru_cache(maxsize=1)
 def _domain_words() -> dict[str, int]:
+    from ..analysis import DOMAIN_DICT, _dictionary_words  # imports Whoosh's analysis: only when needed
+
     return {search_key(w): freq or 1 for w, freq, _ in _dictionary_words(DOMAIN_DICT)}
 
 
