@@ -296,34 +296,48 @@ class Matcher:
 
     def proximity(self, docnum: int, keys_per_word: list[list[str]]) -> int:
         """SENTENCE if every word (by any of its keys) stands in one sentence of the body, or
-        all in the title; PARAGRAPH if in one paragraph; else SCATTERED.
+        all in the title; PARAGRAPH if in one paragraph; else SCATTERED."""
+        return self.proximity_of(keys_per_word)(docnum)
 
-        Anchored on the word with the fewest occurrences: for each of them, the sentence (or
-        paragraph) around it is searched for the others, in place (`str.find` with bounds)."""
+    def proximity_of(self, keys_per_word: list[list[str]]):
+        """`proximity` for many documents: the words' order of search is worked out once.
+
+        Anchored on the word the fewest records hold (usually the rarest in each one too):
+        for each of its occurrences, the sentence (then the paragraph) around it is searched
+        for the others, in place (`str.find` with bounds)."""
         if len(keys_per_word) < 2:
-            return SENTENCE
-        entry = self.store.entry(docnum)
-        for title in entry.keys[0].split(SEPARATOR):
-            if all(any(k in title for k in keys) for keys in keys_per_word):
-                return SENTENCE
-        body = entry.keys[1]
-        # The anchor: the word fewest records hold, which is usually the rarest in this one too.
+            return lambda docnum: SENTENCE
+        titles, bodies = self.store.docs["title"], self.store.docs["body"]
+        s_ends, s_at, p_ends, p_at = self.store._breaks
         anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
+        anchor_keys = keys_per_word[anchor]
         others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
-        best = SCATTERED
-        for k in keys_per_word[anchor]:
-            i = body.find(k)
-            while i >= 0:
-                for level, ends in ((SENTENCE, entry.sentences), (PARAGRAPH, entry.paragraphs)):
-                    if level <= best:
-                        break
-                    at = bisect.bisect_right(ends, i)
-                    start = ends[at - 1] if at else 0
-                    end = ends[at] if at < len(ends) else len(body)
-                    if all(any(body.find(o, start, end) >= 0 for o in keys) for keys in others):
-                        best = level
-                        break
-                if best == SENTENCE:
-                    return best
-                i = body.find(k, i + 1)
-        return best
+
+        def level(docnum: int) -> int:
+            title = titles[docnum]
+            if all(any(k in title for k in keys) for keys in keys_per_word):
+                for part in title.split(SEPARATOR):
+                    if all(any(k in part for k in keys) for keys in keys_per_word):
+                        return SENTENCE
+            body = bodies[docnum]
+            bounds = ((SENTENCE, s_ends, s_at[docnum], s_at[docnum + 1]),
+                      (PARAGRAPH, p_ends, p_at[docnum], p_at[docnum + 1]))
+            best = SCATTERED
+            for k in anchor_keys:
+                i = body.find(k)
+                while i >= 0:
+                    for found, ends, lo, hi in bounds:
+                        if found <= best:
+                            break
+                        at = bisect.bisect_right(ends, i, lo, hi)
+                        start = ends[at - 1] if at > lo else 0
+                        end = ends[at] if at < hi else len(body)
+                        if all(any(body.find(o, start, end) >= 0 for o in keys) for keys in others):
+                            best = found
+                            break
+                    if best == SENTENCE:
+                        return best
+                    i = body.find(k, i + 1)
+            return best
+
+        return level
