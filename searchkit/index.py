@@ -35,7 +35,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import __version__
 from .errors import (IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError, NoSpaceError,

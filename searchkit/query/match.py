@@ -25,7 +25,7 @@ import math
 from ..bulletin import CITY_LEVEL, DISTRICT_NAMES, DISTRICTS
 from ..store import SEPARATOR
 from .filters import Filters
-from .syntax import And, Not, Or, Term
+from .syntax import Not, Or, Term
 from .understand import Understanding
 
 PARTIAL_SHARE = 1 / 3  # of a term's word weight that a partial hit must hold
