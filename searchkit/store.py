@@ -154,6 +154,22 @@ class TextStore:
         candidates = range(len(docs)) if within is None else within
         return {d for d in candidates if sigs[d] & need == need and key in docs[d]}
 
+    _CACHE_KEYS = 256  # keys whose documents a store remembers (a long-running process reuses them)
+    _CACHE_DOCS = 2_000_000  # and at most this many docnums in all
+
+    def holding(self, key: str) -> frozenset[int]:
+        """All documents where any field contains `key`, remembered for the next queries:
+        common words (代表, 人大) recur in query after query of a server or a session."""
+        cache = self.__dict__.setdefault("_holding", {})
+        docs = cache.pop(key, None)
+        if docs is None:
+            docs = frozenset(self.docs_with_text(key))
+            while cache and (len(cache) >= self._CACHE_KEYS
+                             or sum(map(len, cache.values())) + len(docs) > self._CACHE_DOCS):
+                cache.pop(next(iter(cache)))  # the least recently used
+        cache[key] = docs
+        return docs
+
     def docs_with_text(self, key: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums where any field (title, body, byline) contains `key`."""
         sigs, need = self.signatures, signature(key)

@@ -60,7 +60,9 @@ class Matcher:
         """Documents of the universe holding `key` anywhere (title, body, byline)."""
         docs = self._key_docs.get(key)
         if docs is None:
-            docs = self._key_docs[key] = self.store.docs_with_text(key, self.universe)
+            whole = len(self.universe) == len(self.store.live)
+            docs = self._key_docs[key] = (set(self.store.holding(key)) if whole
+                                          else self.store.docs_with_text(key, self.universe))
         return docs
 
     def term(self, t: Term, within: set[int]) -> set[int]:
@@ -302,9 +304,9 @@ class Matcher:
     def proximity_of(self, keys_per_word: list[list[str]]):
         """`proximity` for many documents: the words' order of search is worked out once.
 
-        Anchored on the word the fewest records hold (usually the rarest in each one too):
-        for each of its occurrences, the sentence (then the paragraph) around it is searched
-        for the others, in place (`str.find` with bounds)."""
+        Paragraph by paragraph, each word looked for in place (`str.find` with bounds), the
+        word the fewest records hold first; in a paragraph that holds them all, the sentence
+        around each occurrence of that word is searched for the others."""
         if len(keys_per_word) < 2:
             return lambda docnum: SENTENCE
         titles, bodies = self.store.docs["title"], self.store.docs["body"]
@@ -312,6 +314,7 @@ class Matcher:
         anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
         anchor_keys = keys_per_word[anchor]
         others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
+        ordered = [anchor_keys, *others]  # the rarest first: a paragraph without it is passed over at once
 
         def level(docnum: int) -> int:
             title = titles[docnum]
@@ -320,24 +323,23 @@ class Matcher:
                     if all(any(k in part for k in keys) for keys in keys_per_word):
                         return SENTENCE
             body = bodies[docnum]
-            bounds = ((SENTENCE, s_ends, s_at[docnum], s_at[docnum + 1]),
-                      (PARAGRAPH, p_ends, p_at[docnum], p_at[docnum + 1]))
-            best = SCATTERED
-            for k in anchor_keys:
-                i = body.find(k)
-                while i >= 0:
-                    for found, ends, lo, hi in bounds:
-                        if found <= best:
-                            break
-                        at = bisect.bisect_right(ends, i, lo, hi)
-                        start = ends[at - 1] if at > lo else 0
-                        end = ends[at] if at < hi else len(body)
-                        if all(any(body.find(o, start, end) >= 0 for o in keys) for keys in others):
-                            best = found
-                            break
-                    if best == SENTENCE:
-                        return best
-                    i = body.find(k, i + 1)
+            # Paragraphs first (a handful of bounded searches each), then the sentences of
+            # the paragraphs that hold every word, around each occurrence of the anchor.
+            best, start = SCATTERED, 0
+            for end in p_ends[p_at[docnum]:p_at[docnum + 1]]:
+                if all(any(body.find(k, start, end) >= 0 for k in keys) for keys in ordered):
+                    best = PARAGRAPH
+                    lo, hi = s_at[docnum], s_at[docnum + 1]
+                    for k in anchor_keys:
+                        i = body.find(k, start, end)
+                        while i >= 0:
+                            at = bisect.bisect_right(s_ends, i, lo, hi)
+                            s_start = s_ends[at - 1] if at > lo else 0
+                            s_end = s_ends[at] if at < hi else len(body)
+                            if all(any(body.find(o, s_start, s_end) >= 0 for o in keys) for keys in others):
+                                return SENTENCE
+                            i = body.find(k, i + 1, end)
+                start = end
             return best
 
         return level
