@@ -35,10 +35,16 @@ class Suggestion:
 
 
 def _count(snapshot, query: str, filters: Filters, within) -> int:
+    """Exact and words hits of a query made from the user's words; 0 for one that does not
+    parse (a word that folds to syntax, such as （ to ( ): it is not suggested."""
+    from ..errors import QuerySyntaxError
     from .pipeline import search
 
-    result = search(snapshot, query, filters, limit=1, with_snippets=False, within=within,
-                    tiers=("exact", "words"), suggest=False)
+    try:
+        result = search(snapshot, query, filters, limit=1, with_snippets=False, within=within,
+                        tiers=("exact", "words"), suggest=False)
+    except QuerySyntaxError:
+        return 0
     return result.total
 
 
