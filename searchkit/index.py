@@ -35,7 +35,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import __version__
 from .errors import (IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError, NoSpaceError,
@@ -836,7 +836,7 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
                 continue
             rid = ids[docnum]
             entries.append(new_entries[rid] if rid in new_entries else old.store.entry(old_docnums[rid]))
-    TextStore(entries).dump(gen)
+    TextStore.from_entries(entries).dump(gen)
     manifest = {
         "format": FORMAT_VERSION,
         "searchkit": __version__,

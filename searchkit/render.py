@@ -264,9 +264,9 @@ def search_result(result, filtered: bool = False, console: Console | None = None
         suggestions(result, console)
     if result.understood is not None and not result.understood.exact:
         console.print()
-    tier = None
+    tier = "exact"  # a looser tier is marked where it starts, on the first hit too
     for rank, hit in enumerate(result.hits, start=1):
-        if tier is not None and hit.match != tier and hit.match in TIER_MARKS:
+        if hit.match != tier and hit.match in TIER_MARKS:
             rule = "──" if fancy else "--"
             console.print(Text(f"{rule} {_(TIER_MARKS[hit.match])} {rule}", style="bold" if fancy else ""))
             console.print()

@@ -25,7 +25,7 @@ import math
 from ..bulletin import CITY_LEVEL, DISTRICT_NAMES, DISTRICTS
 from ..store import SEPARATOR
 from .filters import Filters
-from .syntax import And, Not, Or, Term
+from .syntax import Not, Or, Term
 from .understand import Understanding
 
 PARTIAL_SHARE = 1 / 3  # of a term's word weight that a partial hit must hold
@@ -60,7 +60,9 @@ class Matcher:
         """Documents of the universe holding `key` anywhere (title, body, byline)."""
         docs = self._key_docs.get(key)
         if docs is None:
-            docs = self._key_docs[key] = self.store.docs_with_text(key, self.universe)
+            whole = len(self.universe) == len(self.store.live)
+            docs = self._key_docs[key] = (set(self.store.holding(key)) if whole
+                                          else self.store.docs_with_text(key, self.universe))
         return docs
 
     def term(self, t: Term, within: set[int]) -> set[int]:
@@ -296,34 +298,48 @@ class Matcher:
 
     def proximity(self, docnum: int, keys_per_word: list[list[str]]) -> int:
         """SENTENCE if every word (by any of its keys) stands in one sentence of the body, or
-        all in the title; PARAGRAPH if in one paragraph; else SCATTERED.
+        all in the title; PARAGRAPH if in one paragraph; else SCATTERED."""
+        return self.proximity_of(keys_per_word)(docnum)
 
-        Anchored on the word with the fewest occurrences: for each of them, the sentence (or
-        paragraph) around it is searched for the others, in place (`str.find` with bounds)."""
+    def proximity_of(self, keys_per_word: list[list[str]]):
+        """`proximity` for many documents: the words' order of search is worked out once.
+
+        Paragraph by paragraph, each word looked for in place (`str.find` with bounds), the
+        word the fewest records hold first; in a paragraph that holds them all, the sentence
+        around each occurrence of that word is searched for the others."""
         if len(keys_per_word) < 2:
-            return SENTENCE
-        entry = self.store.entry(docnum)
-        for title in entry.keys[0].split(SEPARATOR):
-            if all(any(k in title for k in keys) for keys in keys_per_word):
-                return SENTENCE
-        body = entry.keys[1]
-        # The anchor: the word fewest records hold, which is usually the rarest in this one too.
+            return lambda docnum: SENTENCE
+        titles, bodies = self.store.docs["title"], self.store.docs["body"]
+        s_ends, s_at, p_ends, p_at = self.store._breaks
         anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
+        anchor_keys = keys_per_word[anchor]
         others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
-        best = SCATTERED
-        for k in keys_per_word[anchor]:
-            i = body.find(k)
-            while i >= 0:
-                for level, ends in ((SENTENCE, entry.sentences), (PARAGRAPH, entry.paragraphs)):
-                    if level <= best:
-                        break
-                    at = bisect.bisect_right(ends, i)
-                    start = ends[at - 1] if at else 0
-                    end = ends[at] if at < len(ends) else len(body)
-                    if all(any(body.find(o, start, end) >= 0 for o in keys) for keys in others):
-                        best = level
-                        break
-                if best == SENTENCE:
-                    return best
-                i = body.find(k, i + 1)
-        return best
+        ordered = [anchor_keys, *others]  # the rarest first: a paragraph without it is passed over at once
+
+        def level(docnum: int) -> int:
+            title = titles[docnum]
+            if all(any(k in title for k in keys) for keys in keys_per_word):
+                for part in title.split(SEPARATOR):
+                    if all(any(k in part for k in keys) for keys in keys_per_word):
+                        return SENTENCE
+            body = bodies[docnum]
+            # Paragraphs first (a handful of bounded searches each), then the sentences of
+            # the paragraphs that hold every word, around each occurrence of the anchor.
+            best, start = SCATTERED, 0
+            for end in p_ends[p_at[docnum]:p_at[docnum + 1]]:
+                if all(any(body.find(k, start, end) >= 0 for k in keys) for keys in ordered):
+                    best = PARAGRAPH
+                    lo, hi = s_at[docnum], s_at[docnum + 1]
+                    for k in anchor_keys:
+                        i = body.find(k, start, end)
+                        while i >= 0:
+                            at = bisect.bisect_right(s_ends, i, lo, hi)
+                            s_start = s_ends[at - 1] if at > lo else 0
+                            s_end = s_ends[at] if at < hi else len(body)
+                            if all(any(body.find(o, s_start, s_end) >= 0 for o in keys) for keys in others):
+                                return SENTENCE
+                            i = body.find(k, i + 1, end)
+                start = end
+            return best
+
+        return level

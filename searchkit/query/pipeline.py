@@ -99,13 +99,13 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     all_keys = list(dict.fromkeys([*term_keys, *(k for keys in word_keys for k in keys)]))
 
     # Proximity: of the terms for exact hits (when there are several), of the words otherwise.
-    near: dict[int, int] = {}
-    for d in words_docs:
-        near[d] = matcher.proximity(d, word_keys)
+    words_near = matcher.proximity_of(word_keys)
+    near: dict[int, int] = {d: words_near(d) for d in words_docs}
     if within is not None:
         level = WITHIN[within]
+        terms_near = matcher.proximity_of([[k] for k in term_keys])
         for d in exact_docs:
-            near[d] = matcher.proximity(d, [[k] for k in term_keys])
+            near[d] = terms_near(d)
         for d in partial:
             held = [keys for keys in word_keys if any(k in store.docs["body"][d] for k in keys)]
             near[d] = matcher.proximity(d, held)

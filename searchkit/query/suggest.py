@@ -11,6 +11,8 @@ next steps, each with the number of hits it would give.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from .filters import Filters
 from .match import GENERIC_SHARE
@@ -33,19 +35,39 @@ class Suggestion:
 
 
 def _count(snapshot, query: str, filters: Filters, within) -> int:
+    """Exact and words hits of a query made from the user's words; 0 for one that does not
+    parse (a word that folds to syntax, such as （ to ( ): it is not suggested."""
+    from ..errors import QuerySyntaxError
     from .pipeline import search
 
-    result = search(snapshot, query, filters, limit=1, with_snippets=False, within=within,
-                    tiers=("exact", "words"), suggest=False)
+    try:
+        result = search(snapshot, query, filters, limit=1, with_snippets=False, within=within,
+                        tiers=("exact", "words"), suggest=False)
+    except QuerySyntaxError:
+        return 0
     return result.total
 
 
+PINYIN_TABLE = Path(__file__).resolve().parent.parent / "data" / "pinyin.txt"
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, str]:
+    """Character -> its toneless pinyin (pypinyin's, shipped: see scripts/make_pinyin.py)."""
+    out = {}
+    with open(PINYIN_TABLE, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or " " not in line:
+                continue
+            syllable, chars = line.rstrip("\n").split(" ", 1)
+            out.update(dict.fromkeys(chars, syllable))
+    return out
+
+
 def _pinyin(word: str) -> tuple[str, ...] | None:
-    try:
-        from pypinyin import lazy_pinyin
-    except ImportError:  # pragma: no cover - a core dependency
-        return None
-    return tuple(lazy_pinyin(word))
+    readings = _readings()
+    out = tuple(readings.get(c, "") for c in word)
+    return None if "" in out else out
 
 
 def corrections(reader, word: str, limit: int = 3) -> list[str]:

@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..analysis import DOMAIN_DICT, _dictionary_words
 from ..normalize import search_key
 from .synonyms import Alternative, Synonyms
 from .syntax import Term
@@ -50,6 +49,8 @@ _WORDLIKE = re.compile(r"[^\W_]")
 
 @lru_cache(maxsize=1)
 def _domain_words() -> dict[str, int]:
+    from ..analysis import DOMAIN_DICT, _dictionary_words  # imports Whoosh's analysis: only when needed
+
     return {search_key(w): freq or 1 for w, freq, _ in _dictionary_words(DOMAIN_DICT)}
 
 
@@ -117,14 +118,12 @@ class Vocabulary:
             self.extra.setdefault(w, 10_000)
         self.total = sum(reader.field_length(f) for f in WORD_FIELDS) + 1
         self._freq: dict[str, int] = {}
+        self.segments: dict[str, list[str]] = {}  # search key -> its words, segmented once a query
 
     def freq(self, word: str) -> int:
         f = self._freq.get(word)
         if f is None:
-            f = 0
-            for name in WORD_FIELDS:
-                if (name, word) in self.reader:
-                    f += self.reader.frequency(name, word)
+            f = sum(self.reader.frequency(name, word) for name in WORD_FIELDS)  # 0 for an unknown word
             f = max(f, self.extra.get(word, 0))
             self._freq[word] = f
         return f
@@ -135,6 +134,13 @@ class Vocabulary:
 
 def segment(key: str, vocab: Vocabulary) -> list[str]:
     """A search key -> words: jieba's most probable path over the vocabulary's words."""
+    cached = vocab.segments.get(key)
+    if cached is None:
+        cached = vocab.segments[key] = _segment(key, vocab)
+    return list(cached)
+
+
+def _segment(key: str, vocab: Vocabulary) -> list[str]:
     words: list[str] = []
     for run in re.split(r"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)", key):
         if not run:
