@@ -226,16 +226,13 @@ class Pages:
             parse_query(q)
 
         def work(snapshot):
+            if get_record(snapshot, rid) is None:
+                raise NotFound(f"no record {rid} in the index; ids look like 697-03")
             hit = show_record(snapshot, rid, q or None)
             info, others = _issue_records(snapshot, hit.issue_total)
             return hit, info, others
 
-        try:
-            hit, info, others = await self.run(work)
-        except SearchkitError as exc:
-            if "no record" in str(exc):
-                raise NotFound(str(exc)) from None
-            raise
+        hit, info, others = await self.run(work)
         body = hit.snippets[0]
         return self.page(request, "record.html", hit=hit, q=q, info=info, others=others,
                          title_pieces=present.pieces(hit.title or present.BRIEF_TITLE,
@@ -247,12 +244,12 @@ class Pages:
         q = request.query_params.get("q", "").strip()
         if q:
             parse_query(q)
-        try:
-            hit = await self.run(lambda s: show_record(s, rid, q or None))
-        except SearchkitError as exc:
-            if "no record" in str(exc):
-                raise NotFound(str(exc)) from None
-            raise
+        def work(snapshot):
+            if get_record(snapshot, rid) is None:
+                raise NotFound(f"no record {rid} in the index; ids look like 697-03")
+            return show_record(snapshot, rid, q or None)
+
+        hit = await self.run(work)
         return JSONResponse(hit.to_dict())
 
     async def issues(self, request: Request):

@@ -14,7 +14,7 @@
   var controller = null;
   var last = null;
 
-  function queryString(page) {
+  function queryString() {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, name) {
       if (value !== "") params.append(name, value);
