@@ -208,6 +208,13 @@ def test_facets_filter_on_click_and_again_to_remove(client, seed_snapshot):
         assert any(name in params(h) for h in page.links("/?")), name
 
 
+def test_a_facet_knows_the_filter_by_its_short_name(client):
+    page = Page(client.get("/", params={"q": "代表", "district": "余杭"}).text)
+    on = page.find("a", **{"class": "on"})
+    assert len(on) == 1 and "district" not in params(on[0]["href"])
+    assert not any(params(h).get("district") == ["余杭", "余杭区"] for h in page.links("/?"))
+
+
 def test_paging_uses_offset(client, seed_snapshot):
     r = client.get("/", params={"q": "代表", "size": 5, "page": 2})
     page = Page(r.text)

@@ -42,7 +42,7 @@ from ..errors import (ExitStatus, IndexMissingError, IndexUntrustedError, IndexV
                       SearchkitError, UsageError)
 from ..export import ExportError, write_csv, write_xlsx
 from ..i18n import language, translation
-from ..query import TIERS, get_record, search, show_record
+from ..query import TIERS, canonical_district, canonical_section, get_record, search, show_record
 from ..query.syntax import parse_query
 from ..stats import list_issues
 from ..terminal import one_line
@@ -333,6 +333,21 @@ def _issue_records(snapshot, issue_total: int):
     return None, []
 
 
+def _district(value: str) -> str:
+    """A district as the index names it (余杭 -> 余杭区), to match a facet's value."""
+    try:
+        return canonical_district(value)
+    except SearchkitError:
+        return value
+
+
+def _section(value: str) -> str:
+    try:
+        return canonical_section(value)
+    except SearchkitError:
+        return value
+
+
 def _tier_before(result, index: int) -> str | None:
     """The tier of the hit at `index` in the whole ranking (tiers come in order)."""
     if index < 0:
@@ -362,7 +377,8 @@ def _result_view(result, opts: SearchOptions, t, lang: str) -> dict:
         })
     pages = min(max(1, math.ceil(result.total / opts.size)), 1000)
     facets = []
-    selected = {"district": set(opts.district), "section": set(opts.section),
+    same = {"district": _district, "section": _section, "year": str}
+    selected = {"district": {_district(d) for d in opts.district}, "section": {_section(x) for x in opts.section},
                 "year": {str(opts.year)} if opts.year else set()}
     for name, label in (("district", t.gettext("District")), ("year", t.gettext("Year")),
                         ("section", t.gettext("Section"))):
@@ -375,7 +391,7 @@ def _result_view(result, opts: SearchOptions, t, lang: str) -> dict:
                 change = None if on else int(value)
             else:
                 current = getattr(opts, name)
-                change = tuple(v for v in current if v != value) if on else (*current, value)
+                change = tuple(v for v in current if same[name](v) != value) if on else (*current, value)
             values.append({"value": value, "n": n, "on": on, "query": opts.query_string(**{name: change, "page": None})})
         if values:
             facets.append({"name": name, "label": label, "entries": values})

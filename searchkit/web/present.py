@@ -126,6 +126,15 @@ def tier_label(tier: str, t) -> str:
     return t.gettext(TIER_LABELS.get(tier, tier))
 
 
+def short_title(hit) -> str:
+    """A title for lists: the article's, or for a brief (信息摘登 items have none) the start of
+    its text, as `searchkit parse` shows it."""
+    if hit.title:
+        return hit.title
+    body = " ".join(hit.snippets[0].text.split()) if hit.snippets else ""
+    return body[:30] + "…" if len(body) > 30 else body or BRIEF_TITLE
+
+
 def byline(hit) -> str:
     return " ".join(filter(None, [hit.org, *hit.authors]))
 
