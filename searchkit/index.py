@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from . import __version__
-from .errors import (IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError, NoSpaceError,
-                     ParseError, UsageError)
+from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
+                     NoSpaceError, ParseError, UsageError)
 from .store import STORE_FILES, TextStore, store_entry
 from .trust import seal, verify
 
@@ -178,7 +178,11 @@ class Snapshot:
         """A new Whoosh searcher (BM25F) on this generation; close it when done."""
         from whoosh.scoring import BM25F
 
-        return self.ix.searcher(weighting=BM25F())
+        try:
+            return self.ix.searcher(weighting=BM25F())
+        except (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            # A segment file cut short or damaged after it was sealed (a bad disk, a full one).
+            raise damaged(self.root, self.gen_dir, exc) from None
 
     def shared_searcher(self):
         """One searcher kept open for all the queries run on this snapshot."""
@@ -194,6 +198,13 @@ class Snapshot:
     @property
     def updated(self) -> str:
         return self.manifest.get("updated", "")
+
+
+def damaged(root: Path, gen_dir: Path, exc: BaseException) -> IndexDamagedError:
+    """The one-line error for index files that cannot be read."""
+    what = "a file ends early" if isinstance(exc, EOFError) else f"{type(exc).__name__}: {exc}"
+    return IndexDamagedError(f"the index at {root}/ is damaged ({gen_dir.name}: {what}); "
+                             f"rebuild it: `searchkit index --rebuild --index-dir {root}`")
 
 
 def _ours(name: str) -> bool:
@@ -607,6 +618,9 @@ def update_index(
             report.generation = _write_generation(root, old, plan, digest)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                if report.first:
+                    stack.close()
+                    _remove_debris(root, created)
                 raise NoSpaceError(f"the disk holding {root}/ is full ({exc.strerror}); the update was undone "
                                    f"and the index is as it was: free some space and run this again") from None
             raise

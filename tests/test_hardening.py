@@ -411,3 +411,60 @@ def test_ctrl_c_during_a_multi_process_build_is_one_line_and_leaves_nothing(tmp_
         assert not [p for p in index_dir.glob("gen-*") if p.name != (index_dir / "CURRENT").read_text().strip()] \
             if (index_dir / "CURRENT").exists() else not list(index_dir.glob("gen-*"))
         break
+
+
+# --------------------------------------------------------------------------- 5. failures, one line each
+
+
+def test_a_segment_damaged_after_sealing_is_one_line_not_aborted(index_copy, tmp_path):
+    seg = next(_live(index_copy).glob("*.seg"))
+    with open(seg, "r+b") as f:
+        f.truncate(seg.stat().st_size // 2)
+    assert run_cli("trust", "--index-dir", str(index_copy), cwd=tmp_path).returncode == 0  # damage, not tampering
+    for args in (("search", "人大"), ("show", "697-01")):
+        result = run_cli(*args, "--index-dir", str(index_copy), cwd=tmp_path)
+        assert "Aborted" not in output(result)
+        assert_clean_failure(result, ExitStatus.INDEX_DAMAGED, "damaged", "--rebuild")
+
+
+def test_a_missing_segment_is_named(index_copy, tmp_path):
+    seg = next(_live(index_copy).glob("*.seg"))
+    seg.unlink()
+    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
+                         ExitStatus.INDEX_DAMAGED, seg.name, "missing", "--rebuild")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1.5 MB tmpfs: room for an index of the seeds, not for a much bigger update."""
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_disk_full_during_an_update_undoes_it_and_leaves_the_old_index(small_disk, tmp_path):
+    index_dir = small_disk / "index"
+    assert run_cli("index", str(SEEDS), "--index-dir", str(index_dir), cwd=tmp_path).returncode == 0
+    before = sorted(p.name for p in index_dir.iterdir())
+    used = shutil.disk_usage(small_disk).used
+    corpus = tmp_path / "more"
+    corpus.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for n in range(16):
+        text = seeds[n % 4].read_text(encoding="utf-8")
+        (corpus / f"{n:02d}.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {2000 + n} 期", text, count=1),
+                                            encoding="utf-8")
+    result = run_cli("index", str(corpus), str(SEEDS), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert_clean_failure(result, ExitStatus.NO_SPACE, "full", "undone")
+    assert sorted(p.name for p in index_dir.iterdir()) == before
+    assert shutil.disk_usage(small_disk).used <= used + 64 * 1024  # the partial generation is gone
+    found = run_cli("search", "西湖龙井", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert found.returncode == 0 and "西湖龙井" in found.stdout, output(found)
