@@ -468,3 +468,65 @@ def test_disk_full_during_an_update_undoes_it_and_leaves_the_old_index(small_dis
     assert shutil.disk_usage(small_disk).used <= used + 64 * 1024  # the partial generation is gone
     found = run_cli("search", "西湖龙井", "--index-dir", str(index_dir), cwd=tmp_path)
     assert found.returncode == 0 and "西湖龙井" in found.stdout, output(found)
+
+
+# --------------------------------------------------------------------------- 6. nothing lost
+
+
+@pytest.fixture
+def two_folders(tmp_path):
+    """Seeds split over two folders, both indexed: a/ holds two issues, b/sub/ the other two."""
+    seeds = sorted(SEEDS.glob("*.txt"))
+    a, b = tmp_path / "a", tmp_path / "b" / "sub"
+    a.mkdir()
+    b.mkdir(parents=True)
+    for f in seeds[:2]:
+        shutil.copy(f, a)
+    for f in seeds[2:]:
+        shutil.copy(f, b)
+    index_dir = tmp_path / "index"
+    for folder in (a, b):
+        assert run_cli("index", str(folder), "--index-dir", str(index_dir), cwd=tmp_path).returncode == 0
+    return a, b, index_dir
+
+
+def _issue_count(index_dir: Path, cwd: Path) -> int:
+    listed = run_cli("list", "--index-dir", str(index_dir), cwd=cwd)
+    return int(re.search(r"(\d+) issues", listed.stdout).group(1))
+
+
+def test_rebuild_rebuilds_every_file_the_index_knows_and_names_the_unreadable(two_folders, tmp_path):
+    a, b, index_dir = two_folders
+    result = run_cli("index", str(a), "--rebuild", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 0, output(result)
+    assert _issue_count(index_dir, tmp_path) == 4
+    gone = next(b.iterdir())
+    gone.unlink()
+    result = run_cli("index", "--rebuild", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 1 and gone.name in result.stderr, output(result)
+    assert "cannot be read now" in result.stdout
+    assert _issue_count(index_dir, tmp_path) == 3
+
+
+def test_records_of_an_unavailable_folder_are_kept_until_dropped(two_folders, tmp_path):
+    a, b, index_dir = two_folders
+    b.parent.rename(tmp_path / "unplugged")  # the drive holding b/ is not mounted now
+    result = run_cli("index", str(a), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 0, output(result)
+    assert "kept" in result.stdout and "--drop-missing" in result.stdout
+    assert _issue_count(index_dir, tmp_path) == 4
+    result = run_cli("index", str(a), "--drop-missing", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 0 and "removed" in result.stdout, output(result)
+    assert _issue_count(index_dir, tmp_path) == 2
+
+
+def test_a_file_edited_into_a_duplicate_says_which_records_stay(two_folders, tmp_path):
+    a, _, index_dir = two_folders
+    first, second = sorted(a.iterdir())
+    number = re.search(r"总第\s*(\d+)\s*期", first.read_text(encoding="utf-8")).group(1)
+    old_number = re.search(r"总第\s*(\d+)\s*期", second.read_text(encoding="utf-8")).group(1)
+    text = re.sub(r"总第\s*\d+\s*期", f"总第 {number} 期", second.read_text(encoding="utf-8"), count=1)
+    second.write_text(text, encoding="utf-8")
+    result = run_cli("index", str(a), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 1, output(result)
+    assert f"earlier version (总第{old_number}期) stay" in result.stdout.replace("\n", ""), result.stdout
