@@ -530,3 +530,46 @@ def test_a_file_edited_into_a_duplicate_says_which_records_stay(two_folders, tmp
     result = run_cli("index", str(a), "--index-dir", str(index_dir), cwd=tmp_path)
     assert result.returncode == 1, output(result)
     assert f"earlier version (总第{old_number}期) stay" in result.stdout.replace("\n", ""), result.stdout
+
+
+# --------------------------------------------------------------------------- 4. linear parsing
+
+
+def _issue_with_toc(entries: int) -> str:
+    """An issue whose table of contents lists `entries` articles, each present below."""
+    import random
+
+    rng = random.Random(entries)
+    chars = "人大常委会代表联络站西湖区滨江萧山余杭监督工作会议召开推进建设发展改革民生实事项目调研检查执法预算审查"
+    titles = ["".join(rng.choice(chars) for _ in range(12)) + f"第{i}项" for i in range(entries)]
+    lines = ["杭州人大信息", "(普 刊)", "第 9 期(总第 697 期)", "杭州市人大常委会研究室编", "2024 年 6 月 28 日", "", "目 录", "",
+             *[("- 要闻速递** " if i == 0 else "") + t for i, t in enumerate(titles)], "- 信息摘登** 1 则", ""]
+    for t in titles:
+        lines += [t, "", "".join(rng.choice(chars) for _ in range(80)) + "。", "", "(办公厅 李寄)", ""]
+    lines += ["拱墅区人大常委会将开展调研。", "(拱墅区人大常委会办公室)", "", "送:各位领导", "本期责任编辑:杨青青"]
+    return "\n".join(lines)
+
+
+def _parse_under_budget(path: Path, tmp_path: Path, seconds: float, megabytes: int):
+    import subprocess
+
+    return subprocess.run([*searchkit_command(), "parse", str(path), "--format", "json"], cwd=tmp_path, env=_env(),
+                          capture_output=True, timeout=seconds, preexec_fn=_limited(megabytes))
+
+
+def test_a_table_of_contents_of_1600_entries_parses_in_linear_time_and_memory(tmp_path):
+    path = tmp_path / "toc.txt"
+    path.write_text(_issue_with_toc(1600), encoding="utf-8")
+    result = _parse_under_budget(path, tmp_path, seconds=40, megabytes=1024)  # the old parser: ~50 s, 650 MB
+    assert result.returncode == 0, result.stderr.decode()[-500:]
+    import json
+
+    assert len(json.loads(result.stdout)) == 1601
+
+
+def test_a_9_mb_article_parses_within_a_memory_budget(tmp_path):
+    text = (SEEDS / "000_dbed6e9d040a5771.txt").read_text(encoding="utf-8")
+    path = tmp_path / "long.txt"
+    path.write_text(text.replace("(代表工委", "这是一段很长的正文，没有结束。\n" * 200_000 + "(代表工委", 1), encoding="utf-8")
+    result = _parse_under_budget(path, tmp_path, seconds=90, megabytes=1536)
+    assert result.returncode in (0, 1) and b"Traceback" not in result.stderr, result.stderr.decode()[-500:]
