@@ -291,33 +291,44 @@ def _snapshot(index_dir: str | None):
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @index_dir_option
-@click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
+@click.option("--rebuild", is_flag=True,
+              help="Start from scratch: every issue file the index knows, wherever it lives, and PATHS.")
+@click.option("--drop-missing", is_flag=True,
+              help="Drop the records of indexed files that are gone, also from folders not available now.")
 @max_file_option
-def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, max_file_mb: float | None) -> None:
+def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_missing: bool,
+          max_file_mb: float | None) -> None:
     """Build or update the index from issue files or folders (default: seeds/).
 
     New files are added, changed files replace their records, files gone from an
-    indexed folder lose theirs, unchanged files cost nothing. Exit status 1 when a
-    file was skipped (the report says which and why).
+    indexed folder lose theirs, unchanged files cost nothing. Files whose whole
+    folder is not available (an unmounted drive) keep their records until that
+    folder is indexed again or --drop-missing. --rebuild analyses every file the
+    index knows again, wherever it lives. Exit status 1 when a file was skipped
+    (the report says which and why).
 
     \b
     Examples:
       searchkit index                      # the bundled seeds/
       searchkit index ~/人大信息/ --index-dir ~/.searchkit
       searchkit index seeds/ --rebuild
+      searchkit index --rebuild            # every file the index knows
     """
     from . import render
-    from .index import DEFAULT_CORPUS, resolve_index_dir, update_index
+    from .index import DEFAULT_CORPUS, known_sources, resolve_index_dir, update_index
 
     root, _ = resolve_index_dir(index_dir)
-    if not paths:
+    if not paths and rebuild and known_sources(root):
+        paths = ()  # the files the index knows are the ones to rebuild
+    elif not paths:
         from pathlib import Path
 
         if not Path(DEFAULT_CORPUS).is_dir():
             raise CliError(SearchkitError(f"no {DEFAULT_CORPUS}/ folder here; name the issue files: searchkit index PATH..."))
         paths = (DEFAULT_CORPUS,)
     with render.progress("Indexing") as advance:
-        report = update_index(paths, root, rebuild=rebuild, progress=advance, max_mb=max_file_mb)
+        report = update_index(paths, root, rebuild=rebuild, progress=advance, max_mb=max_file_mb,
+                              drop_missing=drop_missing)
     if report.first and not report.generation:
         render.index_report(report, nothing=True)
         raise CliError(SearchkitError(f"no index made: no usable issue file in {', '.join(paths)} "
