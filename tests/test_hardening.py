@@ -595,3 +595,17 @@ def test_an_unreadable_subfolder_is_named(tmp_path):
     finally:
         (corpus / "locked").chmod(0o755)
     assert result.returncode == 1 and "locked" in result.stderr, output(result)
+
+
+def test_parse_json_names_a_non_utf8_file_as_text(tmp_path):
+    import json
+    import subprocess
+
+    name = os.fsencode(str(tmp_path)) + b"/" + "第1期".encode("gbk") + b".txt"
+    shutil.copy(SEEDS / "000_dbed6e9d040a5771.txt", os.fsdecode(name))
+    env = dict(_env(), LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8")
+    result = subprocess.run([*map(os.fsencode, searchkit_command()), b"parse", name, b"--format", b"json"],
+                            cwd=tmp_path, capture_output=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    records = json.loads(result.stdout.decode("utf-8"))
+    assert records and records[0]["source"].endswith("\\xb5\\xda1\\xc6\\xda.txt")
