@@ -111,6 +111,10 @@ class SearchkitGroup(click.Group):
         except click.Abort as exc:
             if isinstance(exc.__context__, KeyboardInterrupt):
                 _interrupted()
+            if isinstance(exc.__cause__, EOFError):  # not a prompt: a file that ends early (click says "Aborted!")
+                click.echo("Error: a file of the index ends early (damaged?); rebuild it: `searchkit index --rebuild`",
+                           err=True)
+                sys.exit(ExitStatus.INDEX_DAMAGED)
             click.echo("Aborted!", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
@@ -194,7 +198,7 @@ def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
       searchkit parse 新到/第10期.txt
       searchkit parse seeds/*.txt --format json > records.json
     """
-    from .index import max_file_bytes
+    from .index import max_file_bytes, printable_name
     from .parser import parse_file
     from . import render
 
@@ -202,7 +206,7 @@ def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
     cap = max_file_bytes(max_file_mb)
     for path in files:
         try:
-            issues.append(parse_file(path, max_bytes=cap))
+            issues.append(parse_file(path, source=printable_name(path), max_bytes=cap))
         except SearchkitError as exc:
             failures.append(str(exc))
     for issue in issues:

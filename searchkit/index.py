@@ -41,7 +41,7 @@ from . import __version__
 from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
                      NoSpaceError, ParseError, UsageError)
 from .store import STORE_FILES, TextStore, store_entry
-from .trust import seal, verify
+from .trust import check_trustable, seal, verify
 
 if TYPE_CHECKING:
     from .parser import Issue, Record
@@ -987,6 +987,7 @@ def trust_index(root: Path) -> str:
     gen = root / name
     if gen.is_symlink() or not gen.is_dir():
         raise IndexVersionError(f"{gen} is not a folder; rebuild the index from the issue files")
+    check_trustable(gen)
     seal(gen)
     return name
 

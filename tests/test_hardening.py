@@ -573,3 +573,39 @@ def test_a_9_mb_article_parses_within_a_memory_budget(tmp_path):
     path.write_text(text.replace("(代表工委", "这是一段很长的正文，没有结束。\n" * 200_000 + "(代表工委", 1), encoding="utf-8")
     result = _parse_under_budget(path, tmp_path, seconds=90, megabytes=1536)
     assert result.returncode in (0, 1) and b"Traceback" not in result.stderr, result.stderr.decode()[-500:]
+
+
+def test_trust_refuses_files_that_are_not_plain_files_of_this_user(index_copy, tmp_path):
+    seg = next(_live(index_copy).glob("*.seg"))
+    target = tmp_path / "elsewhere.seg"
+    seg.rename(target)
+    seg.symlink_to(target)
+    result = run_cli("trust", "--index-dir", str(index_copy), cwd=tmp_path)
+    assert_clean_failure(result, ExitStatus.INDEX_UNTRUSTED, seg.name, "cp -a")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_an_unreadable_subfolder_is_named(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "locked").mkdir(parents=True)
+    shutil.copy(SEEDS / "000_dbed6e9d040a5771.txt", corpus)
+    (corpus / "locked").chmod(0)
+    try:
+        result = run_cli("index", str(corpus), "--index-dir", str(tmp_path / "index"), cwd=tmp_path)
+    finally:
+        (corpus / "locked").chmod(0o755)
+    assert result.returncode == 1 and "locked" in result.stderr, output(result)
+
+
+def test_parse_json_names_a_non_utf8_file_as_text(tmp_path):
+    import json
+    import subprocess
+
+    name = os.fsencode(str(tmp_path)) + b"/" + "第1期".encode("gbk") + b".txt"
+    shutil.copy(SEEDS / "000_dbed6e9d040a5771.txt", os.fsdecode(name))
+    env = dict(_env(), LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8")
+    result = subprocess.run([*map(os.fsencode, searchkit_command()), b"parse", name, b"--format", b"json"],
+                            cwd=tmp_path, capture_output=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    records = json.loads(result.stdout.decode("utf-8"))
+    assert records and records[0]["source"].endswith("\\xb5\\xda1\\xc6\\xda.txt")
