@@ -111,6 +111,10 @@ class SearchkitGroup(click.Group):
         except click.Abort as exc:
             if isinstance(exc.__context__, KeyboardInterrupt):
                 _interrupted()
+            if isinstance(exc.__cause__, EOFError):  # not a prompt: a file that ends early (click says "Aborted!")
+                click.echo("Error: a file of the index ends early (damaged?); rebuild it: `searchkit index --rebuild`",
+                           err=True)
+                sys.exit(ExitStatus.INDEX_DAMAGED)
             click.echo("Aborted!", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
@@ -194,7 +198,7 @@ def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
       searchkit parse 新到/第10期.txt
       searchkit parse seeds/*.txt --format json > records.json
     """
-    from .index import max_file_bytes
+    from .index import max_file_bytes, printable_name
     from .parser import parse_file
     from . import render
 
@@ -202,7 +206,7 @@ def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
     cap = max_file_bytes(max_file_mb)
     for path in files:
         try:
-            issues.append(parse_file(path, max_bytes=cap))
+            issues.append(parse_file(path, source=printable_name(path), max_bytes=cap))
         except SearchkitError as exc:
             failures.append(str(exc))
     for issue in issues:
@@ -291,33 +295,44 @@ def _snapshot(index_dir: str | None):
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @index_dir_option
-@click.option("--rebuild", is_flag=True, help="Start from scratch instead of updating.")
+@click.option("--rebuild", is_flag=True,
+              help="Start from scratch: every issue file the index knows, wherever it lives, and PATHS.")
+@click.option("--drop-missing", is_flag=True,
+              help="Drop the records of indexed files that are gone, also from folders not available now.")
 @max_file_option
-def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, max_file_mb: float | None) -> None:
+def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_missing: bool,
+          max_file_mb: float | None) -> None:
     """Build or update the index from issue files or folders (default: seeds/).
 
     New files are added, changed files replace their records, files gone from an
-    indexed folder lose theirs, unchanged files cost nothing. Exit status 1 when a
-    file was skipped (the report says which and why).
+    indexed folder lose theirs, unchanged files cost nothing. Files whose whole
+    folder is not available (an unmounted drive) keep their records until that
+    folder is indexed again or --drop-missing. --rebuild analyses every file the
+    index knows again, wherever it lives. Exit status 1 when a file was skipped
+    (the report says which and why).
 
     \b
     Examples:
       searchkit index                      # the bundled seeds/
       searchkit index ~/人大信息/ --index-dir ~/.searchkit
       searchkit index seeds/ --rebuild
+      searchkit index --rebuild            # every file the index knows
     """
     from . import render
-    from .index import DEFAULT_CORPUS, resolve_index_dir, update_index
+    from .index import DEFAULT_CORPUS, known_sources, resolve_index_dir, update_index
 
     root, _ = resolve_index_dir(index_dir)
-    if not paths:
+    if not paths and rebuild and known_sources(root):
+        paths = ()  # the files the index knows are the ones to rebuild
+    elif not paths:
         from pathlib import Path
 
         if not Path(DEFAULT_CORPUS).is_dir():
             raise CliError(SearchkitError(f"no {DEFAULT_CORPUS}/ folder here; name the issue files: searchkit index PATH..."))
         paths = (DEFAULT_CORPUS,)
     with render.progress("Indexing") as advance:
-        report = update_index(paths, root, rebuild=rebuild, progress=advance, max_mb=max_file_mb)
+        report = update_index(paths, root, rebuild=rebuild, progress=advance, max_mb=max_file_mb,
+                              drop_missing=drop_missing)
     if report.first and not report.generation:
         render.index_report(report, nothing=True)
         raise CliError(SearchkitError(f"no index made: no usable issue file in {', '.join(paths)} "

@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import __version__
-from .errors import (IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError, NoSpaceError,
-                     ParseError, UsageError)
+from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
+                     NoSpaceError, ParseError, UsageError)
 from .store import STORE_FILES, TextStore, store_entry
-from .trust import seal, verify
+from .trust import check_trustable, seal, verify
 
 if TYPE_CHECKING:
     from .parser import Issue, Record
@@ -178,7 +178,11 @@ class Snapshot:
         """A new Whoosh searcher (BM25F) on this generation; close it when done."""
         from whoosh.scoring import BM25F
 
-        return self.ix.searcher(weighting=BM25F())
+        try:
+            return self.ix.searcher(weighting=BM25F())
+        except (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            # A segment file cut short or damaged after it was sealed (a bad disk, a full one).
+            raise damaged(self.root, self.gen_dir, exc) from None
 
     def shared_searcher(self):
         """One searcher kept open for all the queries run on this snapshot."""
@@ -194,6 +198,13 @@ class Snapshot:
     @property
     def updated(self) -> str:
         return self.manifest.get("updated", "")
+
+
+def damaged(root: Path, gen_dir: Path, exc: BaseException) -> IndexDamagedError:
+    """The one-line error for index files that cannot be read."""
+    what = "a file ends early" if isinstance(exc, EOFError) else f"{type(exc).__name__}: {exc}"
+    return IndexDamagedError(f"the index at {root}/ is damaged ({gen_dir.name}: {what}); "
+                             f"rebuild it: `searchkit index --rebuild --index-dir {root}`")
 
 
 def _ours(name: str) -> bool:
@@ -540,6 +551,7 @@ def update_index(
     rebuild: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     max_mb: float | None = None,
+    drop_missing: bool = False,
 ) -> UpdateReport:
     """Bring the index in `root` up to date with the issue files under `paths`.
 
@@ -575,11 +587,22 @@ def update_index(
         use_dictionaries(userdicts)
         digest = dictionaries_digest(userdicts)
         reanalyse: list[Path] = []
-        if old is not None and old.manifest.get("dictionaries") != digest:
-            # Segmentation changed: every record must be analysed again, including those of
-            # files indexed earlier from elsewhere than this run's paths.
-            reanalyse = [Path(k) for k in old.manifest["files"] if os.path.isfile(k)]
+        known: dict[str, dict] = {}
+        if rebuild:
+            known = _manifest_files(root)  # JSON only: safe to read from any folder
+        elif old is not None and old.manifest.get("dictionaries") != digest:
+            known = dict(old.manifest["files"])
             old = None
+        if known:
+            # Every record is analysed again, including those of files indexed earlier from
+            # elsewhere than this run's paths; a file that cannot be read is named.
+            reanalyse = [Path(k) for k in known if os.path.isfile(k)]
+            report.files.extend(
+                FileOutcome(e.get("source", printable_name(k)), "skipped", reason=(
+                    f"indexed before, but cannot be read now; its {len(e.get('ids', ()))} records are not in the "
+                    f"{'rebuilt' if rebuild else 're-analysed'} index: make it available and run `searchkit index` "
+                    f"on it"))
+                for k, e in known.items() if not os.path.isfile(k))
         report.first = old is None and _read_current(root) is None
         report.rebuilt = rebuild or old is None
 
@@ -587,7 +610,7 @@ def update_index(
         report.files.extend(missing)
         old_files: dict[str, dict] = dict(old.manifest["files"]) if old else {}
         scanned = old.manifest.get("scanned_ns", 0) if old else 0
-        plan = _plan(files, folders, old_files, report, progress, scanned, max_bytes)
+        plan = _plan(files, folders, old_files, report, progress, scanned, max_bytes, drop_missing)
         plan.scanned_ns = scan_started
 
         if report.first and not plan.parsed:
@@ -607,6 +630,9 @@ def update_index(
             report.generation = _write_generation(root, old, plan, digest)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                if report.first:
+                    stack.close()
+                    _remove_debris(root, created)
                 raise NoSpaceError(f"the disk holding {root}/ is full ({exc.strerror}); the update was undone "
                                    f"and the index is as it was: free some space and run this again") from None
             raise
@@ -656,18 +682,29 @@ def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
 
 
 def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
-          progress, scanned_ns: int = 0, max_bytes: int = DEFAULT_MAX_FILE_MB * 2**20) -> _Plan:
+          progress, scanned_ns: int = 0, max_bytes: int = DEFAULT_MAX_FILE_MB * 2**20,
+          drop_missing: bool = False) -> _Plan:
     plan = _Plan()
     plan.manifest = dict(old_files)
     current = {real_path(f) for f in files}
     # Files gone from a folder indexed in this run, or gone altogether, lose their records.
+    # A file whose folder is gone too (an unmounted drive, a network share) is unavailable,
+    # not deleted: its records stay, and are reported, until that folder is indexed again
+    # or `drop_missing` says they go.
     for key, entry in old_files.items():
-        gone = not os.path.lexists(key) or any(Path(key).is_relative_to(folder) for folder in folders)
-        if key not in current and gone:
+        if key in current:
+            continue
+        exists = os.path.lexists(key)
+        scanned = any(Path(key).is_relative_to(folder) for folder in folders)
+        if scanned or (not exists and (drop_missing or os.path.isdir(os.path.dirname(key)))):
             plan.drop.add(key)
             del plan.manifest[key]
             plan.touched = True
             report.files.append(FileOutcome(entry["source"], "removed", len(entry["ids"])))
+        elif not exists:
+            report.files.append(FileOutcome(entry["source"], "kept", len(entry["ids"]), reason=(
+                f"its folder {printable_name(os.path.dirname(key))} is not available (not mounted?); its records "
+                f"are kept until it is indexed again, or dropped with --drop-missing")))
 
     # Which files changed: size and mtime first, then content.
     jobs: list[tuple[bytes, str]] = []
@@ -712,14 +749,16 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
             owners.setdefault(issue.issue_total, key)
     for (key, entry, size, mtime, digest), (_, source), issue in zip(changed, jobs, results):
         if isinstance(issue, str):
-            note = " (its earlier version stays indexed)" if entry else ""
+            note = f" (its earlier version stays indexed: 总第{entry['issue_total']}期)" if entry else ""
             report.files.append(FileOutcome(source, "skipped", reason=issue + note))
             continue
         owner = owners.get(issue.issue_total)
         if owner is not None and owner != key:
             report.files.append(FileOutcome(
                 source, "skipped",
-                reason=f"duplicate: issue 总第{issue.issue_total}期 is already indexed from {sources[owner]}"))
+                reason=f"duplicate: issue 总第{issue.issue_total}期 is already indexed from {sources[owner]}; "
+                       + (f"the records of its earlier version (总第{entry['issue_total']}期) stay indexed"
+                          if entry else f"the records from {sources[owner]} stay")))
             continue
         if not issue.records:
             report.files.append(FileOutcome(source, "skipped", reason="no articles found", warnings=issue.warnings))
@@ -864,6 +903,23 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
     return gen.name
 
 
+def _manifest_files(root: Path) -> dict[str, dict]:
+    """The files the live generation's manifest lists, whatever wrote it; {} if unreadable."""
+    try:
+        name = _read_current(root)
+        data = json.loads((root / name / "manifest.json").read_text(encoding="utf-8")) if name else {}
+        files = data.get("files", {})
+        return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, dict)} \
+            if isinstance(files, dict) else {}
+    except (OSError, ValueError, AttributeError, UsageError):
+        return {}
+
+
+def known_sources(root: Path) -> int:
+    """How many issue files the index in `root` knows (for `index --rebuild` without paths)."""
+    return len(_manifest_files(root))
+
+
 def _remove_debris(root: Path, created: bool) -> None:
     """After a first build that found nothing to index: no LOCK, no generation; the folder
     too if this run made it."""
@@ -931,6 +987,7 @@ def trust_index(root: Path) -> str:
     gen = root / name
     if gen.is_symlink() or not gen.is_dir():
         raise IndexVersionError(f"{gen} is not a folder; rebuild the index from the issue files")
+    check_trustable(gen)
     seal(gen)
     return name
 

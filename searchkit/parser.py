@@ -527,14 +527,77 @@ def _place_headings(units: list[_Line], toc: list[_TocEntry]) -> list[_Placement
     matches a wrapped title whole beats two lines that each match a piece of it."""
     texts = [_compact(u.text) for u in units]
     starts = [_may_start_heading(u) for u in units]
+    candidates = [j for j in range(len(units)) if starts[j]]
+    # An ordinary issue scores every title against every candidate line. A pathological one
+    # (hundreds of TOC entries) would cost entries x lines: there each title is scored only
+    # against the candidates near its proportional place, which keeps the cost linear.
+    banded = len(toc) * len(candidates) > _FULL_SCORING_MAX
     scores: dict[tuple[int, int, int], tuple[float, int]] = {}  # (line, entry, count) -> (gain, span)
     for (k, count), title in _title_options(toc).items():
         matcher = difflib.SequenceMatcher(None, "", _compact(title), autojunk=False)
-        for j in range(len(units)):
-            hit = _heading_score(texts, starts, j, matcher) if starts[j] else None
+        near = candidates
+        if banded:
+            at = k * len(candidates) // max(len(toc), 1)
+            near = candidates[max(0, at - _BAND):at + _BAND]
+        for j in near:
+            hit = _heading_score(texts, starts, j, matcher)
             if hit:
                 scores[j, k, count] = ((hit[0] - 0.5) * len(matcher.b), hit[1])
+    if len(units) * len(toc) > _DENSE_ALIGN_MAX:
+        return _align_sparse(scores, len(units), len(toc))
     return _align(scores, len(units), len(toc))
+
+
+_FULL_SCORING_MAX = 40_000  # titles x candidate lines scored in full (an issue has ~30 x ~60)
+_BAND = 48  # candidates on either side of a title's proportional place, beyond that
+_DENSE_ALIGN_MAX = 1_000_000  # lines x titles of the dense alignment table
+
+
+def _align_sparse(scores: dict[tuple[int, int, int], tuple[float, int]], n: int, m: int) -> list[_Placement]:
+    """`_align` for big inputs: the same best total gain, in time and memory linear in the
+    number of scored placements (a chain of placements increasing in line and entry, found
+    with a prefix-maximum tree over entries) instead of lines x entries."""
+    import heapq
+
+    points = sorted((j, k, count, gain, span) for (j, k, count), (gain, span) in scores.items())
+    size = m + 2
+    tree_val = [0.0] * (size + 1)
+    tree_arg = [-1] * (size + 1)
+
+    def insert(end: int, value: float, arg: int) -> None:
+        i = end + 1
+        while i <= size:
+            if value > tree_val[i]:
+                tree_val[i], tree_arg[i] = value, arg
+            i += i & -i
+
+    def prefix(end: int) -> tuple[float, int]:
+        i, best, arg = end + 1, 0.0, -1
+        while i > 0:
+            if tree_val[i] > best:
+                best, arg = tree_val[i], tree_arg[i]
+            i -= i & -i
+        return best, arg
+
+    total = [0.0] * len(points)
+    before = [-1] * len(points)
+    pending: list[tuple[int, int]] = []  # (line from which it may precede, point)
+    for idx, (j, k, count, gain, span) in enumerate(points):
+        while pending and pending[0][0] <= j:
+            _, q = heapq.heappop(pending)
+            insert(points[q][1] + points[q][2], total[q], q)
+        best, arg = prefix(k)
+        total[idx], before[idx] = gain + best, arg
+        heapq.heappush(pending, (min(j + span + 1, n), idx))
+    if not points:
+        return []
+    idx = max(range(len(points)), key=lambda i: (total[i], -i))
+    chain = []
+    while idx != -1:
+        j, k, count, _, span = points[idx]
+        chain.append(_Placement(k, count, j, span))
+        idx = before[idx]
+    return chain[::-1]
 
 
 def _align(scores: dict[tuple[int, int, int], tuple[float, int]], n: int, m: int) -> list[_Placement]:

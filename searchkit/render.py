@@ -142,7 +142,7 @@ def index_report(report, console: Console | None = None, nothing: bool = False) 
         show_table(console, t)
     if nothing:
         return
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "removed", "unchanged", "skipped")
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "updated", "removed", "kept", "unchanged", "skipped")
                        if report.count(s))
     what = "built" if report.first else "rebuilt" if report.rebuilt else "updated"
     console.print(Text(f"{report.index_dir}/ {what}: {counts or 'no files'}; "

@@ -114,6 +114,18 @@ def seal(gen_dir: Path, exclude: tuple[str, ...] = ("manifest.json",)) -> None:
     os.replace(tmp, gen_dir / SEAL)
 
 
+def check_trustable(gen_dir: Path) -> None:
+    """Before `searchkit trust`: every file of the generation is a regular file of this user's.
+
+    A file another user owns could be changed by them afterwards, time and all, so trusting
+    it would trust them for good: copy the folder (`cp -a`) and trust the copy."""
+    odd = {k: v[0] for k, v in _listing(gen_dir).items() if isinstance(v[0], str)}
+    if odd:
+        name, why = next(iter(odd.items()))
+        raise IndexUntrustedError(f"{gen_dir}/{name} is {why}: searchkit trusts only files that are yours; "
+                                  f"copy the index folder (cp -a) and trust the copy")
+
+
 def verify(root: Path, gen_dir: Path, exclude: tuple[str, ...] = ("manifest.json",)) -> None:
     """Raise unless `gen_dir` is sealed with this user's key and unchanged since."""
     what_to_do = (f"rebuild it from the issue files (`searchkit index --rebuild --index-dir {root}`), "

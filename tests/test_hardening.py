@@ -411,3 +411,201 @@ def test_ctrl_c_during_a_multi_process_build_is_one_line_and_leaves_nothing(tmp_
         assert not [p for p in index_dir.glob("gen-*") if p.name != (index_dir / "CURRENT").read_text().strip()] \
             if (index_dir / "CURRENT").exists() else not list(index_dir.glob("gen-*"))
         break
+
+
+# --------------------------------------------------------------------------- 5. failures, one line each
+
+
+def test_a_segment_damaged_after_sealing_is_one_line_not_aborted(index_copy, tmp_path):
+    seg = next(_live(index_copy).glob("*.seg"))
+    with open(seg, "r+b") as f:
+        f.truncate(seg.stat().st_size // 2)
+    assert run_cli("trust", "--index-dir", str(index_copy), cwd=tmp_path).returncode == 0  # damage, not tampering
+    for args in (("search", "人大"), ("show", "697-01")):
+        result = run_cli(*args, "--index-dir", str(index_copy), cwd=tmp_path)
+        assert "Aborted" not in output(result)
+        assert_clean_failure(result, ExitStatus.INDEX_DAMAGED, "damaged", "--rebuild")
+
+
+def test_a_missing_segment_is_named(index_copy, tmp_path):
+    seg = next(_live(index_copy).glob("*.seg"))
+    seg.unlink()
+    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
+                         ExitStatus.INDEX_DAMAGED, seg.name, "missing", "--rebuild")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1.5 MB tmpfs: room for an index of the seeds, not for a much bigger update."""
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1500k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_disk_full_during_an_update_undoes_it_and_leaves_the_old_index(small_disk, tmp_path):
+    index_dir = small_disk / "index"
+    assert run_cli("index", str(SEEDS), "--index-dir", str(index_dir), cwd=tmp_path).returncode == 0
+    before = sorted(p.name for p in index_dir.iterdir())
+    used = shutil.disk_usage(small_disk).used
+    corpus = tmp_path / "more"
+    corpus.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for n in range(16):
+        text = seeds[n % 4].read_text(encoding="utf-8")
+        (corpus / f"{n:02d}.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {2000 + n} 期", text, count=1),
+                                            encoding="utf-8")
+    result = run_cli("index", str(corpus), str(SEEDS), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert_clean_failure(result, ExitStatus.NO_SPACE, "full", "undone")
+    assert sorted(p.name for p in index_dir.iterdir()) == before
+    assert shutil.disk_usage(small_disk).used <= used + 64 * 1024  # the partial generation is gone
+    found = run_cli("search", "西湖龙井", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert found.returncode == 0 and "西湖龙井" in found.stdout, output(found)
+
+
+# --------------------------------------------------------------------------- 6. nothing lost
+
+
+@pytest.fixture
+def two_folders(tmp_path):
+    """Seeds split over two folders, both indexed: a/ holds two issues, b/sub/ the other two."""
+    seeds = sorted(SEEDS.glob("*.txt"))
+    a, b = tmp_path / "a", tmp_path / "b" / "sub"
+    a.mkdir()
+    b.mkdir(parents=True)
+    for f in seeds[:2]:
+        shutil.copy(f, a)
+    for f in seeds[2:]:
+        shutil.copy(f, b)
+    index_dir = tmp_path / "index"
+    for folder in (a, b):
+        assert run_cli("index", str(folder), "--index-dir", str(index_dir), cwd=tmp_path).returncode == 0
+    return a, b, index_dir
+
+
+def _issue_count(index_dir: Path, cwd: Path) -> int:
+    listed = run_cli("list", "--index-dir", str(index_dir), cwd=cwd)
+    return int(re.search(r"(\d+) issues", listed.stdout).group(1))
+
+
+def test_rebuild_rebuilds_every_file_the_index_knows_and_names_the_unreadable(two_folders, tmp_path):
+    a, b, index_dir = two_folders
+    result = run_cli("index", str(a), "--rebuild", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 0, output(result)
+    assert _issue_count(index_dir, tmp_path) == 4
+    gone = next(b.iterdir())
+    gone.unlink()
+    result = run_cli("index", "--rebuild", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 1 and gone.name in result.stderr, output(result)
+    assert "cannot be read now" in result.stdout
+    assert _issue_count(index_dir, tmp_path) == 3
+
+
+def test_records_of_an_unavailable_folder_are_kept_until_dropped(two_folders, tmp_path):
+    a, b, index_dir = two_folders
+    b.parent.rename(tmp_path / "unplugged")  # the drive holding b/ is not mounted now
+    result = run_cli("index", str(a), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 0, output(result)
+    assert "kept" in result.stdout and "--drop-missing" in result.stdout
+    assert _issue_count(index_dir, tmp_path) == 4
+    result = run_cli("index", str(a), "--drop-missing", "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 0 and "removed" in result.stdout, output(result)
+    assert _issue_count(index_dir, tmp_path) == 2
+
+
+def test_a_file_edited_into_a_duplicate_says_which_records_stay(two_folders, tmp_path):
+    a, _, index_dir = two_folders
+    first, second = sorted(a.iterdir())
+    number = re.search(r"总第\s*(\d+)\s*期", first.read_text(encoding="utf-8")).group(1)
+    old_number = re.search(r"总第\s*(\d+)\s*期", second.read_text(encoding="utf-8")).group(1)
+    text = re.sub(r"总第\s*\d+\s*期", f"总第 {number} 期", second.read_text(encoding="utf-8"), count=1)
+    second.write_text(text, encoding="utf-8")
+    result = run_cli("index", str(a), "--index-dir", str(index_dir), cwd=tmp_path)
+    assert result.returncode == 1, output(result)
+    assert f"earlier version (总第{old_number}期) stay" in result.stdout.replace("\n", ""), result.stdout
+
+
+# --------------------------------------------------------------------------- 4. linear parsing
+
+
+def _issue_with_toc(entries: int) -> str:
+    """An issue whose table of contents lists `entries` articles, each present below."""
+    import random
+
+    rng = random.Random(entries)
+    chars = "人大常委会代表联络站西湖区滨江萧山余杭监督工作会议召开推进建设发展改革民生实事项目调研检查执法预算审查"
+    titles = ["".join(rng.choice(chars) for _ in range(12)) + f"第{i}项" for i in range(entries)]
+    lines = ["杭州人大信息", "(普 刊)", "第 9 期(总第 697 期)", "杭州市人大常委会研究室编", "2024 年 6 月 28 日", "", "目 录", "",
+             *[("- 要闻速递** " if i == 0 else "") + t for i, t in enumerate(titles)], "- 信息摘登** 1 则", ""]
+    for t in titles:
+        lines += [t, "", "".join(rng.choice(chars) for _ in range(80)) + "。", "", "(办公厅 李寄)", ""]
+    lines += ["拱墅区人大常委会将开展调研。", "(拱墅区人大常委会办公室)", "", "送:各位领导", "本期责任编辑:杨青青"]
+    return "\n".join(lines)
+
+
+def _parse_under_budget(path: Path, tmp_path: Path, seconds: float, megabytes: int):
+    import subprocess
+
+    return subprocess.run([*searchkit_command(), "parse", str(path), "--format", "json"], cwd=tmp_path, env=_env(),
+                          capture_output=True, timeout=seconds, preexec_fn=_limited(megabytes))
+
+
+def test_a_table_of_contents_of_1600_entries_parses_in_linear_time_and_memory(tmp_path):
+    path = tmp_path / "toc.txt"
+    path.write_text(_issue_with_toc(1600), encoding="utf-8")
+    result = _parse_under_budget(path, tmp_path, seconds=40, megabytes=1024)  # the old parser: ~50 s, 650 MB
+    assert result.returncode == 0, result.stderr.decode()[-500:]
+    import json
+
+    assert len(json.loads(result.stdout)) == 1601
+
+
+def test_a_9_mb_article_parses_within_a_memory_budget(tmp_path):
+    text = (SEEDS / "000_dbed6e9d040a5771.txt").read_text(encoding="utf-8")
+    path = tmp_path / "long.txt"
+    path.write_text(text.replace("(代表工委", "这是一段很长的正文，没有结束。\n" * 200_000 + "(代表工委", 1), encoding="utf-8")
+    result = _parse_under_budget(path, tmp_path, seconds=90, megabytes=1536)
+    assert result.returncode in (0, 1) and b"Traceback" not in result.stderr, result.stderr.decode()[-500:]
+
+
+def test_trust_refuses_files_that_are_not_plain_files_of_this_user(index_copy, tmp_path):
+    seg = next(_live(index_copy).glob("*.seg"))
+    target = tmp_path / "elsewhere.seg"
+    seg.rename(target)
+    seg.symlink_to(target)
+    result = run_cli("trust", "--index-dir", str(index_copy), cwd=tmp_path)
+    assert_clean_failure(result, ExitStatus.INDEX_UNTRUSTED, seg.name, "cp -a")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_an_unreadable_subfolder_is_named(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "locked").mkdir(parents=True)
+    shutil.copy(SEEDS / "000_dbed6e9d040a5771.txt", corpus)
+    (corpus / "locked").chmod(0)
+    try:
+        result = run_cli("index", str(corpus), "--index-dir", str(tmp_path / "index"), cwd=tmp_path)
+    finally:
+        (corpus / "locked").chmod(0o755)
+    assert result.returncode == 1 and "locked" in result.stderr, output(result)
+
+
+def test_parse_json_names_a_non_utf8_file_as_text(tmp_path):
+    import json
+    import subprocess
+
+    name = os.fsencode(str(tmp_path)) + b"/" + "第1期".encode("gbk") + b".txt"
+    shutil.copy(SEEDS / "000_dbed6e9d040a5771.txt", os.fsdecode(name))
+    env = dict(_env(), LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8")
+    result = subprocess.run([*map(os.fsencode, searchkit_command()), b"parse", name, b"--format", b"json"],
+                            cwd=tmp_path, capture_output=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    records = json.loads(result.stdout.decode("utf-8"))
+    assert records and records[0]["source"].endswith("\\xb5\\xda1\\xc6\\xda.txt")

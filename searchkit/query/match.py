@@ -50,6 +50,7 @@ class Matcher:
         self.vocab = vocab
         self._key_docs: dict[str, set[int]] = {}
         self._df: dict[str, int] = {}
+        self._term_words: dict[Term, set[int]] = {}
         self._exact_cache: dict[int, set[int]] = {}
         self.settled: set[int] = set()  # documents already in a higher tier: not partial candidates
         self.held: dict[int, float] = {}  # partial: how many of the query's words a document holds
@@ -70,7 +71,14 @@ class Matcher:
         if t.field == "title":
             return self.store.docs_containing(key, "title", within)
         if t.field == "":
-            if within is self.universe or key in self._key_docs:
+            if key in self._key_docs:
+                return self._key_docs[key] & within
+            reading = self.understanding.find(t)  # None for a term under NOT
+            if reading and not reading.exact_only and (len(reading.words) > 1 or reading.words[0].key != key):
+                # Every word of a term is a piece of it, so a record holding the term holds
+                # its words: look for the term only where they all are.
+                return self.store.docs_with_text(key, within & self.term_words(t))
+            if within is self.universe:
                 return self.key_docs(key) & within
             return self.store.docs_with_text(key, within)
         if t.field == "org":
@@ -148,16 +156,9 @@ class Matcher:
     def words(self, node) -> set[int]:
         """The documents the tree matches with each plain term read as all of its words."""
         if isinstance(node, Term):
-            reading = self.understanding.reading(node)
-            if reading.exact_only:
+            if self.understanding.reading(node).exact_only:
                 return self.exact(node)
-            # Rarest first, each later word looked for only in what the earlier ones left.
-            out = None
-            for w in sorted(reading.words, key=lambda w: self.df(w.key)):
-                out = self.word_docs(w) if out is None else self.word_docs(w, out)
-                if not out:
-                    break
-            return out or set()
+            return self.term_words(node)
         if isinstance(node, Not):
             return self.universe - self.exact(node.item)
         if isinstance(node, Or):
@@ -167,6 +168,18 @@ class Matcher:
             out = out & self.words(item)
             if not out:
                 break
+        return out
+
+    def term_words(self, t: Term) -> set[int]:
+        """Documents of the universe holding every word of a plain term (or an alternative)."""
+        out = self._term_words.get(t)
+        if out is None:
+            # Rarest first, each later word looked for only in what the earlier ones left.
+            for w in sorted(self.understanding.reading(t).words, key=lambda w: self.df(w.key)):
+                out = self.word_docs(w) if out is None else self.word_docs(w, out)
+                if not out:
+                    break
+            out = self._term_words[t] = out or set()
         return out
 
     # ------------------------------------------------------------------ partial

@@ -119,35 +119,16 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
                 if t in tiers and (t != "partial" or counted_partial)}
     total = sum(len(d) for d in selected.values())
 
-    # Groups in ranking order (each criterion breaks the ties of the one before).
-    groups: list[set[int]] = []
-    if sort == "date":
-        groups = [docs for docs in selected.values()]
-    else:
-        # Exact: by how many of the terms the title holds.
-        in_title = Counter()
-        for k in term_keys:
-            in_title.update(store.docs_containing(k, "title", exact_docs))
-        groups += _split(selected.get("exact", set()), lambda d: in_title[d], among=set(in_title))
-        # Words: sentence, paragraph, apart; then by how many of the words the title holds.
-        words_in_title = Counter()
-        for keys in word_keys:
-            words_in_title.update(set().union(*(store.docs_containing(k, "title", words_docs) for k in keys)))
-        groups += _split(selected.get("words", set()), lambda d: (near[d], words_in_title[d]))
-        # Partial: by how many of the query's words the record holds (a word held only in
-        # part counts a half), then BM25F.
-        groups += _split(selected.get("partial", set()), lambda d: matcher.held.get(d, 0))
-
     # BM25F over the words of the terms as typed (the words tier's words are among them);
     # alternatives only decide membership, so the exact tier ranks the same with or without them.
     pieces = [w for k in term_keys for w in segment(k, vocab)]
-    scoring_words = list(dict.fromkeys([w for w in pieces if w not in STOPWORDS] or pieces))
-    scorer = Scorer(store, scoring_words, matcher.df)
+    scorer = Scorer(store, list(dict.fromkeys([w for w in pieces if w not in STOPWORDS] or pieces)), matcher.df)
     want = None if not limit else limit + offset
     if sort == "date":
-        page = [d for g in groups for d in by_date(store, g, None)][:want]
+        page = [d for docs in selected.values() for d in by_date(store, docs, None)][:want]
         scores = scorer.scores(set(page), None)
     else:
+        groups = _groups(store, matcher, selected, term_keys, word_keys, near)
         page, scores = rank(scorer, store, groups, want)
     page = page[offset:]
 
@@ -180,6 +161,26 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         result.suggestions = suggestions(snapshot, text, tree, filters, understanding, vocab, matcher,
                                          nothing=total == 0, within=within)
     return result
+
+
+def _groups(store, matcher, selected: dict[str, set[int]], term_keys, word_keys, near) -> list[set[int]]:
+    """The hits in ranking order, as groups that BM25F then orders (see `rank`): each
+    criterion breaks the ties of the one before."""
+    exact, words = selected.get("exact", set()), selected.get("words", set())
+    # Exact: by how many of the terms the title holds.
+    in_title = Counter()
+    for k in term_keys:
+        in_title.update(store.docs_containing(k, "title", exact))
+    groups = _split(exact, lambda d: in_title[d], among=set(in_title))
+    # Words: sentence, paragraph, apart; then by how many of the words the title holds.
+    words_in_title = Counter()
+    for keys in word_keys:
+        words_in_title.update(set().union(*(store.docs_containing(k, "title", words) for k in keys)))
+    groups += _split(words, lambda d: (near[d], words_in_title[d]))
+    # Partial: by how many of the query's words the record holds (one held only in part
+    # counts a half).
+    groups += _split(selected.get("partial", set()), lambda d: matcher.held.get(d, 0))
+    return groups
 
 
 def _split(docs: set[int], key, among: set[int] | None = None) -> list[set[int]]:

@@ -84,11 +84,14 @@ class Understanding:
     readings: list[Reading]
     exact: bool = False  # --exact: nothing but the terms as typed
 
+    def find(self, term: Term) -> Reading | None:
+        return next((r for r in self.readings if r.term == term), None)
+
     def reading(self, term: Term) -> Reading:
-        for r in self.readings:
-            if r.term == term:
-                return r
-        raise KeyError(term)
+        found = self.find(term)
+        if found is None:
+            raise KeyError(term)
+        return found
 
     @property
     def words(self) -> list[Word]:
