@@ -567,7 +567,10 @@ def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> No
 
     loopback = server.is_loopback(host)
     snapshot = _snapshot(index_dir)
-    app = create_app(snapshot.root, snapshot, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    # On loopback, only requests for 127.0.0.1/localhost (not a name rebound to it by some web page's DNS).
+    # Starlette cannot read an IPv6 Host header ([::1]:8080), so ::1 goes unchecked.
+    checked = loopback and ":" not in host
+    app = create_app(snapshot.root, snapshot, allowed_hosts=LOOPBACK_HOSTS if checked else None)
     sock = server.bind(host, port)
     url = server.url_for(host, sock)
     if not loopback:

@@ -58,7 +58,7 @@ TIME_LIMIT = 10.0  # seconds for one page or API answer
 EXPORT_TIME_LIMIT = 60.0  # an export writes every hit
 RECORD_ID = re.compile(r"[0-9]{1,10}-[0-9A-Za-z]{1,8}")
 _UNSAFE_NAME = re.compile(r"[^0-9A-Za-z\u3400-\u9fff]+")  # what a download's file name keeps of the query
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost"]
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = [
