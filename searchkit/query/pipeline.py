@@ -64,8 +64,10 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     exact or words hits, `suggest` adds next steps to the result."""
     if within is not None and within not in WITHIN:
         raise UsageError(f"--within takes sentence or paragraph, not {within!r}")
-    tree = parse_query(text)
     filters = filters or Filters()
+    if not text.strip():
+        return browse(snapshot, filters, sort, limit, offset, facets, with_snippets)
+    tree = parse_query(text)
     counted_partial = False
     store = snapshot.store
     searcher = snapshot.shared_searcher()
@@ -124,8 +126,8 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     pieces = [w for k in term_keys for w in segment(k, vocab)]
     scorer = Scorer(store, list(dict.fromkeys([w for w in pieces if w not in STOPWORDS] or pieces)), matcher.df)
     want = None if not limit else limit + offset
-    if sort == "date":
-        page = [d for docs in selected.values() for d in by_date(store, docs, None)][:want]
+    if sort in ("date", "oldest"):
+        page = [d for docs in selected.values() for d in by_date(store, docs, None, sort == "oldest")][:want]
         scores = scorer.scores(set(page), None)
     else:
         groups = _groups(store, matcher, selected, term_keys, word_keys, near)
@@ -148,7 +150,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         hits.append(hit)
 
     result = SearchResult(text, total, hits, understood=understanding,
-                          tiers={t: len(d) for t, d in selected.items()})
+                          tiers={t: len(d) for t, d in selected.items()}, offset=offset)
     if words_docs and "words" in tiers:
         counts = Counter(near[d] for d in words_docs)
         result.proximity = {"sentence": counts[SENTENCE], "paragraph": counts[PARAGRAPH],
@@ -160,6 +162,36 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
 
         result.suggestions = suggestions(snapshot, text, tree, filters, understanding, vocab, matcher,
                                          nothing=total == 0, within=within)
+    return result
+
+
+def browse(snapshot, filters: Filters, sort: str = "date", limit: int | None = 10, offset: int = 0,
+           facets: bool = False, with_snippets: bool = True) -> SearchResult:
+    """Every record the filters select, newest first (oldest first with sort="oldest"): a
+    search without a query. Filters are required: a list of the whole archive is `list`'s."""
+    if not filters.any():
+        from ..errors import QuerySyntaxError
+
+        raise QuerySyntaxError("empty query: type a word to search for, e.g. 西湖龙井, or give a filter to list "
+                               "the records it selects, e.g. --district 余杭 --year 2024")
+    store = snapshot.store
+    searcher = snapshot.shared_searcher()
+    matcher = Matcher(store, searcher, set(store.live), understand([], None, None), None)
+    docs = matcher.whoosh(filters) & set(store.live)
+    if filters.authors or filters.orgs:
+        docs = filters.byline_docs(store, docs)
+    ordered = by_date(store, docs, None, oldest_first=sort == "oldest")
+    page = ordered[offset:offset + limit] if limit else ordered[offset:]
+    hits = []
+    for d in page:
+        stored = searcher.stored_fields(d)
+        hit = _hit(stored, d, 0.0)
+        if with_snippets:
+            hit.snippets = snippets(stored.get("body", ""), [])
+        hits.append(hit)
+    result = SearchResult("", len(docs), hits, tiers={"exact": len(docs)}, offset=offset)
+    if facets:
+        result.facets = facet_counts(store, docs)
     return result
 
 
