@@ -97,6 +97,18 @@ class SearchkitGroup(click.Group):
     context_class = SearchkitContext
     command_class = SearchkitCommand
 
+    def resolve_command(self, ctx: click.Context, args):
+        """An unknown command in Chinese is a query: say how to search for it. (An ASCII one is
+        more likely a mistyped command: click suggests the close ones.)"""
+        name = args[0] if args else ""
+        if name and not name.isascii() and self.get_command(ctx, name) is None:
+            import shlex
+
+            words = " ".join(a if re.fullmatch(r"[^\s'\"\\$`!*?&;|<>(){}\[\]#~]+", a) else shlex.quote(a)
+                             for a in args)
+            raise click.UsageError(f"no command {name!r}; to search for it: searchkit search {words}", ctx)
+        return super().resolve_command(ctx, args)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """click's main, plus: every error one line (made printable), Ctrl-C one line with
         status 130, a closed pipe (`| head`) a quiet end with status 0."""

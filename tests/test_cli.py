@@ -844,3 +844,11 @@ def test_browsing_by_filters_alone(runner, seed_index_dir, seed_records):
     exported = invoke(runner, ["export", "--district", "余杭", "--year", "2024", "-o", "-", "--columns", "id",
                                "--index-dir", seed_index_dir])
     assert exported.stdout.split()[1:] == [r.id for r in truth]
+
+
+def test_a_query_typed_without_search_says_how_to_search(runner):
+    result = invoke(runner, ["西湖龙井"], code=2)
+    line = assert_one_error_line(result.stderr)
+    assert "searchkit search 西湖龙井" in line
+    result = invoke(runner, ["西湖 龙井"], code=2)
+    assert "searchkit search '西湖 龙井'" in assert_one_error_line(result.stderr)
