@@ -234,7 +234,7 @@ def facet_counts(store, docnums) -> dict[str, list[tuple[str, int]]]:
     section = Counter(r.section for r in rows)
     return {
         "district": district.most_common(),
-        "year": sorted(year.items(), reverse=True),
+        "year": sorted(year.items()),  # oldest first, as `stats` lists them
         "section": section.most_common(),
     }
 
