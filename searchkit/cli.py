@@ -436,21 +436,29 @@ def search(query: str, district, section, year, issues, since, until, authors, o
 @click.option("--query", "-q", metavar="QUERY", help="Highlight this query's matches.")
 @index_dir_option
 def show(record_id: str, query: str | None, index_dir: str | None) -> None:
-    """Show one whole article (ID as in search results, e.g. 697-03).
+    """Show one whole article (ID as in search results, e.g. 697-03, or 697-3), or with
+    an issue's running number alone (697), that issue's table of contents.
 
     \b
     Examples:
       searchkit show 697-03
       searchkit show 697-02 --query 西湖龙井
+      searchkit show 697
     """
     from . import render
-    from .query import show_record
+    from .query import issue_records, show_record
 
     _text_args(ID=record_id, query=query)
     if query:
         from .query import parse_query
 
         parse_query(query)  # a syntax error is a usage error, whether or not there is an index
+    if record_id.strip().isdigit():
+        records = issue_records(_snapshot(index_dir), int(record_id))
+        if not records:
+            raise SearchkitError(f"no issue 总第{int(record_id)}期 in the index; `searchkit list` shows the issues")
+        render.issue_contents(records)
+        return
     render.record(show_record(_snapshot(index_dir), record_id, query))
 
 

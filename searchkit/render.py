@@ -335,6 +335,18 @@ def facets(counts: dict, console: Console | None = None) -> None:
 # --------------------------------------------------------------------------- records, stats, lists
 
 
+def issue_contents(hits, console: Console | None = None) -> None:
+    """One issue's records, a line each: id, section, district, title."""
+    console = console or make_console()
+    first = hits[0]
+    console.print(Text(f"第{first.issue}期(总第{first.issue_total}期) {first.date}", style="bold" if is_fancy(console)
+                       else ""))
+    t = table(console, "id", "section", "district", "title", fold=("title",))
+    for hit in hits:
+        t.add_row(hit.id, hit.section, hit.district, Text(hit.title or "(信息摘登)"))
+    show_table(console, t)
+
+
 def record(hit, console: Console | None = None) -> None:
     """A whole article: title, metadata, then its paragraphs."""
     console = console or make_console()

@@ -852,3 +852,14 @@ def test_a_query_typed_without_search_says_how_to_search(runner):
     assert "searchkit search 西湖龙井" in line
     result = invoke(runner, ["西湖 龙井"], code=2)
     assert "searchkit search '西湖 龙井'" in assert_one_error_line(result.stderr)
+
+
+def test_show_takes_a_short_id_and_an_issue(runner, seed_index_dir, seed_records):
+    full = invoke(runner, ["show", "697-01", "--index-dir", seed_index_dir]).stdout
+    assert invoke(runner, ["show", "697-1", "--index-dir", seed_index_dir]).stdout == full
+    contents = invoke(runner, ["show", "697", "--index-dir", seed_index_dir]).stdout.splitlines()
+    assert contents[0].startswith("第9期(总第697期) 2024-06-28")
+    ids = [line.split()[0] for line in contents[2:] if re.match(r"697-\d\d ", line)]
+    assert ids == sorted(r.id for r in seed_records if r.issue_total == 697)
+    missing = invoke(runner, ["show", "999", "--index-dir", seed_index_dir], code=1)
+    assert "总第999期" in assert_one_error_line(missing.stderr)

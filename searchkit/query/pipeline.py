@@ -14,6 +14,7 @@ sentence or paragraph (同句 / 同段).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -251,10 +252,25 @@ def get_record(snapshot, record_id: str) -> Hit | None:
     return hit
 
 
+def canonical_id(record_id: str) -> str:
+    """`697-3` and ` 697-03 ` -> `697-03`, the form ids are stored in; other text unchanged."""
+    m = re.fullmatch(r"\s*(\d+)\s*[-－—]\s*(\d+)\s*", record_id)
+    return f"{int(m.group(1))}-{int(m.group(2)):02d}" if m else record_id.strip()
+
+
+def issue_records(snapshot, issue_total: int) -> list[Hit]:
+    """The records of one issue (by its running number), in their order in the issue."""
+    store = snapshot.store
+    searcher = snapshot.shared_searcher()
+    prefix = f"{issue_total}-"
+    docs = sorted((d for d in store.live if store.rows[d].id.startswith(prefix)), key=lambda d: store.rows[d].id)
+    return [_hit(searcher.stored_fields(d), d, 0.0) for d in docs]
+
+
 def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
     """One whole record by id, its body as a single snippet, with the query's matches marked
     (its terms as typed, and the words it is understood as)."""
-    hit = get_record(snapshot, record_id.strip())
+    hit = get_record(snapshot, canonical_id(record_id))
     if hit is None:
         raise SearchkitError(f"no record {record_id!r} in the index; ids look like 697-03 (see `searchkit search`)")
     if query:
