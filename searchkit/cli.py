@@ -97,6 +97,18 @@ class SearchkitGroup(click.Group):
     context_class = SearchkitContext
     command_class = SearchkitCommand
 
+    def resolve_command(self, ctx: click.Context, args):
+        """An unknown command in Chinese is a query: say how to search for it. (An ASCII one is
+        more likely a mistyped command: click suggests the close ones.)"""
+        name = args[0] if args else ""
+        if name and not name.isascii() and self.get_command(ctx, name) is None:
+            import shlex
+
+            words = " ".join(a if re.fullmatch(r"[^\s'\"\\$`!*?&;|<>(){}\[\]#~]+", a) else shlex.quote(a)
+                             for a in args)
+            raise click.UsageError(f"no command {name!r}; to search for it: searchkit search {words}", ctx)
+        return super().resolve_command(ctx, args)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """click's main, plus: every error one line (made printable), Ctrl-C one line with
         status 130, a closed pipe (`| head`) a quiet end with status 0."""
@@ -250,8 +262,9 @@ def filter_options(f):
                      help="Only records holding every term as typed: no words, synonyms or partial matches."),
         click.option("--within", type=click.Choice(["sentence", "paragraph"]), default=None,
                      help="The words (or terms) of a match must stand in one sentence / one paragraph."),
-        click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
-                     help="Best match first, or newest first."),
+        click.option("--sort", type=click.Choice(["relevance", "date", "oldest"]), default=None,
+                     help="Best match first (the default with a QUERY), newest first (the default without), "
+                          "or oldest first."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -274,7 +287,7 @@ def _filters(district, section, year, issues, since, until, authors, orgs, query
 
     _text_args(query=query, district=district, section=section, since=since, until=until, author=authors, org=orgs)
 
-    if query is not None:
+    if query:
         parse_query(query)
     filters = Filters(districts=district, sections=section, year=year, issues=issues, since=since, until=until,
                       authors=authors, orgs=orgs)
@@ -349,16 +362,21 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_mis
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @filter_options
 @click.option("--limit", "-n", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many hits to show; 0 for all.")
+@click.option("--page", "-p", type=click.IntRange(min=1), default=None, help="Show this page of --limit hits (1, 2, …).")
+@click.option("--offset", type=click.IntRange(min=0), default=None, help="Skip this many hits first.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--count", "-c", "count_only", is_flag=True, help="Print only the number of hits.")
+@click.option("--ids", "ids_only", is_flag=True, help="Print only the ids of the hits shown, one a line (-n 0: all).")
 @click.option("--facets", is_flag=True, help="Also count the hits per district, year and section.")
 @index_dir_option
-def search(query: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort, limit, fmt,
-           facets, index_dir) -> None:
+def search(query: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort, limit, page,
+           offset, fmt, count_only, ids_only, facets, index_dir) -> None:
     """Search the index: records about the query, best first, matches highlighted.
+    Without a QUERY, list the records the filters select, newest first.
 
     Hits come in tiers, and a higher tier always ranks first: exact (the query as
     typed), words (every word of the query, as understood, or a synonym of it;
@@ -382,21 +400,32 @@ def search(query: str, district, section, year, issues, since, until, authors, o
       searchkit search 怎样让代表更好地联系群众 --within sentence
       searchkit search 代表联络站 --district 余杭 --since 2024
       searchkit search "title:监督" --sort date --limit 0 --format json
+      searchkit search 人大 --page 2
+      searchkit search --district 余杭 --year 2024
     """
     from . import render
     from .query import search as run_search
 
     filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
-    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=limit or None, facets=facets,
-                        exact=exact, within=within)
-    if fmt == "json":
+    if page is not None and offset is not None:
+        raise click.UsageError("give --page or --offset, not both")
+    skip = offset if offset is not None else (page - 1) * limit if page else 0
+    if count_only:
+        limit, skip = 1, 0
+    result = run_search(_snapshot(index_dir), query, filters, sort=sort or ("relevance" if query.strip() else "date"),
+                        limit=limit or None, facets=facets, exact=exact, within=within, offset=skip)
+    if count_only:
+        click.echo(result.total)
+    elif ids_only:
+        click.echo("".join(f"{h.id}\n" for h in result.hits), nl=False)
+    elif fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         from .export import write_csv
 
         write_csv(result, sys.stdout)
     else:
-        render.search_result(result, filtered=filters.any())
+        render.search_result(result, filtered=filters.any(), filters=filters.describe())
 
 
 # --------------------------------------------------------------------------- reading
@@ -407,21 +436,29 @@ def search(query: str, district, section, year, issues, since, until, authors, o
 @click.option("--query", "-q", metavar="QUERY", help="Highlight this query's matches.")
 @index_dir_option
 def show(record_id: str, query: str | None, index_dir: str | None) -> None:
-    """Show one whole article (ID as in search results, e.g. 697-03).
+    """Show one whole article (ID as in search results, e.g. 697-03, or 697-3), or with
+    an issue's running number alone (697), that issue's table of contents.
 
     \b
     Examples:
       searchkit show 697-03
       searchkit show 697-02 --query 西湖龙井
+      searchkit show 697
     """
     from . import render
-    from .query import show_record
+    from .query import issue_records, show_record
 
     _text_args(ID=record_id, query=query)
     if query:
         from .query import parse_query
 
         parse_query(query)  # a syntax error is a usage error, whether or not there is an index
+    if record_id.strip().isdigit():
+        records = issue_records(_snapshot(index_dir), int(record_id))
+        if not records:
+            raise SearchkitError(f"no issue 总第{int(record_id)}期 in the index; `searchkit list` shows the issues")
+        render.issue_contents(records)
+        return
     render.record(show_record(_snapshot(index_dir), record_id, query))
 
 
@@ -483,7 +520,7 @@ def trust(index_dir: str | None) -> None:
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False, default="")
 @click.option("--output", "-o", required=True, metavar="FILE", help="The file to write; - for standard output.")
 @filter_options
 @click.option("--partial", is_flag=True, help="Also write the partial matches (by default: exact and words tiers).")
@@ -521,7 +558,8 @@ def export(query: str, output: str, district, section, year, issues, since, unti
         force = click.confirm(f"{output} exists. Replace it?", default=False, err=True)
         if not force:
             raise click.Abort()
-    result = run_search(_snapshot(index_dir), query, filters, sort=sort, limit=None, exact=exact, within=within)
+    result = run_search(_snapshot(index_dir), query, filters, sort=sort or ("relevance" if query.strip() else "date"),
+                        limit=None, exact=exact, within=within)
     left_out = 0 if partial else result.tiers.get("partial", 0)
     if left_out:
         result.hits = [h for h in result.hits if h.match != "partial"]

@@ -242,11 +242,12 @@ def suggestions(result, console: Console) -> None:
         console.print(Text("  " + line))
 
 
-def search_result(result, filtered: bool = False, console: Console | None = None) -> None:
+def search_result(result, filtered: bool = False, console: Console | None = None, filters=()) -> None:
     console = console or make_console()
     fancy = is_fancy(console)
+    what = result.query or " ".join(filters)
     if not result.hits:
-        console.print(Text(_("No hits for {query}.").format(query=result.query)))
+        console.print(Text(_("No hits for {query}.").format(query=what)))
         u = result.understood
         if u is not None and not u.exact and result.total == 0:
             words = " + ".join(w.key for w in u.words)
@@ -265,7 +266,7 @@ def search_result(result, filtered: bool = False, console: Console | None = None
     if result.understood is not None and not result.understood.exact:
         console.print()
     tier = "exact"  # a looser tier is marked where it starts, on the first hit too
-    for rank, hit in enumerate(result.hits, start=1):
+    for rank, hit in enumerate(result.hits, start=result.offset + 1):
         if hit.match != tier and hit.match in TIER_MARKS:
             rule = "──" if fancy else "--"
             console.print(Text(f"{rule} {_(TIER_MARKS[hit.match])} {rule}", style="bold" if fancy else ""))
@@ -286,11 +287,15 @@ def search_result(result, filtered: bool = False, console: Console | None = None
             indented(console, t)
         console.print()
     shown = len(result.hits)
+    first, last = result.offset + 1, result.offset + shown
     line = (ngettext("{total} hit for {query}", "{total} hits for {query}", result.total)
-            .format(total=result.total, query=result.query))
+            .format(total=result.total, query=what))
     if shown < result.total:
-        line += _(", showing {shown}").format(shown=shown)
+        line += _(", showing {first}-{last}").format(first=first, last=last)
     console.print(Text(line + ("。" if language() == "zh" else ".")))
+    if last < result.total and result.offset % shown == 0:
+        console.print(Text(_("Next page: add --page {page}").format(page=last // shown + 1),
+                           style="dim" if fancy else ""))
     if result.facets is not None:
         facets(result.facets, console)
 
@@ -328,6 +333,18 @@ def facets(counts: dict, console: Console | None = None) -> None:
 
 
 # --------------------------------------------------------------------------- records, stats, lists
+
+
+def issue_contents(hits, console: Console | None = None) -> None:
+    """One issue's records, a line each: id, section, district, title."""
+    console = console or make_console()
+    first = hits[0]
+    console.print(Text(f"第{first.issue}期(总第{first.issue_total}期) {first.date}", style="bold" if is_fancy(console)
+                       else ""))
+    t = table(console, "id", "section", "district", "title", fold=("title",))
+    for hit in hits:
+        t.add_row(hit.id, hit.section, hit.district, Text(hit.title or "(信息摘登)"))
+    show_table(console, t)
 
 
 def record(hit, console: Console | None = None) -> None:

@@ -270,7 +270,7 @@ USAGE_ERRORS = {
     "negative limit": (["search", "西湖", "--limit", "-1"], "--limit"),
     "limit not a number": (["search", "西湖", "-n", "十"], "--limit"),
     "unknown command": (["frobnicate"], "No such command"),
-    "missing query": (["search"], "Missing argument"),
+    "missing query": (["search"], "empty query"),
     "bad --sort": (["search", "西湖", "--sort", "score"], "--sort"),
     "year not a number": (["search", "西湖", "--year", "二〇二四"], "--year"),
     "export without -o": (["export", "西湖"], "--output"),
@@ -471,7 +471,7 @@ def test_search_limit(runner, seed_index_dir):
     total = len(search_ids(runner, seed_index_dir, "代表"))
     assert total > 10
     out = invoke(runner, ["search", "代表", "--index-dir", seed_index_dir]).stdout
-    assert out.splitlines()[-1] == f"{total} hits for 代表, showing 10."
+    assert out.splitlines()[-2:] == [f"{total} hits for 代表, showing 1-10.", "Next page: add --page 2"]
     out = invoke(runner, ["search", "代表", "-n", "3", "--index-dir", seed_index_dir]).stdout
     assert len(re.findall(r"^ *\d+\. ", out, re.M)) == 3
     out = invoke(runner, ["search", "代表", "--limit", "0", "--index-dir", seed_index_dir]).stdout
@@ -799,3 +799,67 @@ def test_index_rebuild_and_single_files(runner, tmp_path, monkeypatch):
     summary = SUMMARY.fullmatch(rebuilt.stdout.splitlines()[-1])
     assert "rebuilt:" in rebuilt.stdout.splitlines()[-1] and summary["counts"] == "4 added", rebuilt.stdout
     assert summary["issues"] == "4"
+
+
+def test_paging_through_the_hits(runner, seed_index_dir):
+    everything = search_ids(runner, seed_index_dir, "代表")
+    pages = [invoke(runner, ["search", "代表", "-n", "7", "--page", str(p), "--ids", "--index-dir", seed_index_dir])
+             for p in (1, 2)]
+    assert [p.stdout.splitlines() for p in pages] == [everything[:7], everything[7:14]]
+    second = invoke(runner, ["search", "代表", "-n", "7", "--page", "2", "--format", "json", "--index-dir",
+                             seed_index_dir])
+    data = json.loads(second.stdout)
+    assert [h["id"] for h in data["hits"]] == everything[7:14] and data["offset"] == 7
+    same = json.loads(invoke(runner, ["search", "代表", "-n", "7", "--offset", "7", "--format", "json",
+                                      "--index-dir", seed_index_dir]).stdout)
+    assert same["hits"] == data["hits"]
+    text = invoke(runner, ["search", "代表", "-n", "7", "--page", "2", "--index-dir", seed_index_dir]).stdout
+    assert re.search(r"^  8\. ", text, re.M) and f"{len(everything)} hits for 代表, showing 8-14." in text
+    assert "Next page: add --page 3" in text
+    both = invoke(runner, ["search", "代表", "--page", "2", "--offset", "3", "--index-dir", seed_index_dir], code=2)
+    assert "not both" in assert_one_error_line(both.stderr)
+
+
+def test_count_and_ids_for_scripts(runner, seed_index_dir):
+    everything = search_ids(runner, seed_index_dir, "联络站")
+    count = invoke(runner, ["search", "联络站", "--count", "--index-dir", seed_index_dir])
+    assert count.stdout == f"{len(everything)}\n"
+    ids = invoke(runner, ["search", "联络站", "--ids", "-n", "0", "--index-dir", seed_index_dir])
+    assert ids.stdout.splitlines() == everything
+
+
+def test_browsing_by_filters_alone(runner, seed_index_dir, seed_records):
+    truth = sorted((r for r in seed_records if r.district == "余杭区" and r.date.startswith("2024")),
+                   key=lambda r: (r.date, r.id), reverse=True)
+    listed = invoke(runner, ["search", "--district", "余杭", "--year", "2024", "--ids", "-n", "0",
+                             "--index-dir", seed_index_dir])
+    assert listed.stdout.splitlines() == [r.id for r in truth]
+    oldest = invoke(runner, ["search", "--district", "余杭", "--year", "2024", "--sort", "oldest", "--ids", "-n", "0",
+                             "--index-dir", seed_index_dir])
+    assert oldest.stdout.splitlines() == [r.id for r in reversed(truth)]
+    text = invoke(runner, ["search", "--district", "余杭", "--year", "2024", "--index-dir", seed_index_dir]).stdout
+    assert text.splitlines()[-1] == f"{len(truth)} hits for --district 余杭 --year 2024."
+    nothing = invoke(runner, ["search", "--index-dir", seed_index_dir], code=2)
+    assert "empty query" in assert_one_error_line(nothing.stderr) and "--district" in nothing.stderr
+    exported = invoke(runner, ["export", "--district", "余杭", "--year", "2024", "-o", "-", "--columns", "id",
+                               "--index-dir", seed_index_dir])
+    assert exported.stdout.split()[1:] == [r.id for r in truth]
+
+
+def test_a_query_typed_without_search_says_how_to_search(runner):
+    result = invoke(runner, ["西湖龙井"], code=2)
+    line = assert_one_error_line(result.stderr)
+    assert "searchkit search 西湖龙井" in line
+    result = invoke(runner, ["西湖 龙井"], code=2)
+    assert "searchkit search '西湖 龙井'" in assert_one_error_line(result.stderr)
+
+
+def test_show_takes_a_short_id_and_an_issue(runner, seed_index_dir, seed_records):
+    full = invoke(runner, ["show", "697-01", "--index-dir", seed_index_dir]).stdout
+    assert invoke(runner, ["show", "697-1", "--index-dir", seed_index_dir]).stdout == full
+    contents = invoke(runner, ["show", "697", "--index-dir", seed_index_dir]).stdout.splitlines()
+    assert contents[0].startswith("第9期(总第697期) 2024-06-28")
+    ids = [line.split()[0] for line in contents[2:] if re.match(r"697-\d\d ", line)]
+    assert ids == sorted(r.id for r in seed_records if r.issue_total == 697)
+    missing = invoke(runner, ["show", "999", "--index-dir", seed_index_dir], code=1)
+    assert "总第999期" in assert_one_error_line(missing.stderr)

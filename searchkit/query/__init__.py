@@ -18,12 +18,13 @@ record always finds it, whatever the segmenter made of either.
 
 from .filters import Filters, canonical_district, canonical_section, parse_date
 from .highlight import MAX_SNIPPETS, SNIPPET_CHARS, find_spans, snippets
-from .pipeline import WITHIN, facet_counts, get_record, search, show_record
+from .pipeline import WITHIN, browse, canonical_id, facet_counts, get_record, issue_records, search, show_record
 from .results import TIERS, Hit, SearchResult, Snippet
 from .syntax import FIELDS, MAX_QUERY_CHARS, And, Not, Or, Term, parse_query, positive_terms
 
 __all__ = [
     "Filters", "canonical_district", "canonical_section", "parse_date", "MAX_SNIPPETS", "SNIPPET_CHARS", "find_spans",
-    "snippets", "WITHIN", "facet_counts", "get_record", "search", "show_record", "TIERS", "Hit", "SearchResult",
+    "snippets", "WITHIN", "browse", "canonical_id", "facet_counts", "get_record", "issue_records", "search",
+    "show_record", "TIERS", "Hit", "SearchResult",
     "Snippet", "FIELDS", "MAX_QUERY_CHARS", "And", "Not", "Or", "Term", "parse_query", "positive_terms",
 ]

@@ -14,6 +14,7 @@ sentence or paragraph (同句 / 同段).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -64,8 +65,10 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     exact or words hits, `suggest` adds next steps to the result."""
     if within is not None and within not in WITHIN:
         raise UsageError(f"--within takes sentence or paragraph, not {within!r}")
-    tree = parse_query(text)
     filters = filters or Filters()
+    if not text.strip():
+        return browse(snapshot, filters, sort, limit, offset, facets, with_snippets)
+    tree = parse_query(text)
     counted_partial = False
     store = snapshot.store
     searcher = snapshot.shared_searcher()
@@ -124,8 +127,8 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     pieces = [w for k in term_keys for w in segment(k, vocab)]
     scorer = Scorer(store, list(dict.fromkeys([w for w in pieces if w not in STOPWORDS] or pieces)), matcher.df)
     want = None if not limit else limit + offset
-    if sort == "date":
-        page = [d for docs in selected.values() for d in by_date(store, docs, None)][:want]
+    if sort in ("date", "oldest"):
+        page = [d for docs in selected.values() for d in by_date(store, docs, None, sort == "oldest")][:want]
         scores = scorer.scores(set(page), None)
     else:
         groups = _groups(store, matcher, selected, term_keys, word_keys, near)
@@ -148,7 +151,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         hits.append(hit)
 
     result = SearchResult(text, total, hits, understood=understanding,
-                          tiers={t: len(d) for t, d in selected.items()})
+                          tiers={t: len(d) for t, d in selected.items()}, offset=offset)
     if words_docs and "words" in tiers:
         counts = Counter(near[d] for d in words_docs)
         result.proximity = {"sentence": counts[SENTENCE], "paragraph": counts[PARAGRAPH],
@@ -160,6 +163,36 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
 
         result.suggestions = suggestions(snapshot, text, tree, filters, understanding, vocab, matcher,
                                          nothing=total == 0, within=within)
+    return result
+
+
+def browse(snapshot, filters: Filters, sort: str = "date", limit: int | None = 10, offset: int = 0,
+           facets: bool = False, with_snippets: bool = True) -> SearchResult:
+    """Every record the filters select, newest first (oldest first with sort="oldest"): a
+    search without a query. Filters are required: a list of the whole archive is `list`'s."""
+    if not filters.any():
+        from ..errors import QuerySyntaxError
+
+        raise QuerySyntaxError("empty query: type a word to search for, e.g. 西湖龙井, or give a filter to list "
+                               "the records it selects, e.g. --district 余杭 --year 2024")
+    store = snapshot.store
+    searcher = snapshot.shared_searcher()
+    matcher = Matcher(store, searcher, set(store.live), understand([], None, None), None)
+    docs = matcher.whoosh(filters) & set(store.live)
+    if filters.authors or filters.orgs:
+        docs = filters.byline_docs(store, docs)
+    ordered = by_date(store, docs, None, oldest_first=sort == "oldest")
+    page = ordered[offset:offset + limit] if limit else ordered[offset:]
+    hits = []
+    for d in page:
+        stored = searcher.stored_fields(d)
+        hit = _hit(stored, d, 0.0)
+        if with_snippets:
+            hit.snippets = snippets(stored.get("body", ""), [])
+        hits.append(hit)
+    result = SearchResult("", len(docs), hits, tiers={"exact": len(docs)}, offset=offset)
+    if facets:
+        result.facets = facet_counts(store, docs)
     return result
 
 
@@ -202,7 +235,7 @@ def facet_counts(store, docnums) -> dict[str, list[tuple[str, int]]]:
     section = Counter(r.section for r in rows)
     return {
         "district": district.most_common(),
-        "year": sorted(year.items(), reverse=True),
+        "year": sorted(year.items()),  # oldest first, as `stats` lists them
         "section": section.most_common(),
     }
 
@@ -219,10 +252,25 @@ def get_record(snapshot, record_id: str) -> Hit | None:
     return hit
 
 
+def canonical_id(record_id: str) -> str:
+    """`697-3` and ` 697-03 ` -> `697-03`, the form ids are stored in; other text unchanged."""
+    m = re.fullmatch(r"\s*(\d+)\s*[-－—]\s*(\d+)\s*", record_id)
+    return f"{int(m.group(1))}-{int(m.group(2)):02d}" if m else record_id.strip()
+
+
+def issue_records(snapshot, issue_total: int) -> list[Hit]:
+    """The records of one issue (by its running number), in their order in the issue."""
+    store = snapshot.store
+    searcher = snapshot.shared_searcher()
+    prefix = f"{issue_total}-"
+    docs = sorted((d for d in store.live if store.rows[d].id.startswith(prefix)), key=lambda d: store.rows[d].id)
+    return [_hit(searcher.stored_fields(d), d, 0.0) for d in docs]
+
+
 def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
     """One whole record by id, its body as a single snippet, with the query's matches marked
     (its terms as typed, and the words it is understood as)."""
-    hit = get_record(snapshot, record_id.strip())
+    hit = get_record(snapshot, canonical_id(record_id))
     if hit is None:
         raise SearchkitError(f"no record {record_id!r} in the index; ids look like 697-03 (see `searchkit search`)")
     if query:

@@ -60,9 +60,10 @@ class SearchResult:
     tiers: dict[str, int] = field(default_factory=dict)  # hits per tier, of `total`
     proximity: dict[str, int] = field(default_factory=dict)  # words tier: sentence, paragraph, anywhere
     suggestions: list = field(default_factory=list)  # suggest.Suggestion, when nothing (or little) was found
+    offset: int = 0  # how many ranked hits come before `hits`
 
     def to_dict(self) -> dict:
-        out = {"query": self.query, "total": self.total, "hits": [h.to_dict() for h in self.hits]}
+        out = {"query": self.query, "total": self.total, "offset": self.offset, "hits": [h.to_dict() for h in self.hits]}
         if self.understood is not None:
             out["understood"] = self.understood.to_dict()
         out["tiers"] = {t: self.tiers.get(t, 0) for t in TIERS}
