@@ -215,6 +215,32 @@ def test_a_facet_knows_the_filter_by_its_short_name(client):
     assert not any(params(h).get("district") == ["余杭", "余杭区"] for h in page.links("/?"))
 
 
+def test_filters_without_a_query_list_their_records(client, runner, seed_index_dir):
+    page = Page(client.get("/", params={"district": "余杭", "year": "2024"}).text)
+    expected = json.loads(invoke(runner, ["search", "--district", "余杭", "--year", "2024", "--format", "json",
+                                          "--index-dir", seed_index_dir]).stdout)
+    ids = [urlsplit(h).path.rsplit("/", 1)[1] for h in page.links("/records/")]
+    assert expected["hits"] and ids[:len(expected["hits"])] == [h["id"] for h in expected["hits"]]
+    assert f"{expected['total']} hits for --district 余杭 --year 2024" in page.text
+    assert not page.find("span", **{"class": "tier"})  # no tiers without a query
+    assert "Understood as" not in page.text
+    csv = client.get("/export.csv", params={"district": "余杭", "year": "2024"})
+    assert csv.status_code == 200 and "searchkit-district_%E4%BD%99" in csv.headers["content-disposition"]
+
+
+def test_sort_oldest(client, seed_snapshot):
+    page = Page(client.get("/", params={"q": "代表", "sort": "oldest", "size": "50"}).text)
+    assert page.find("option", value="oldest", selected=None)
+    api = client.get("/api/search", params={"q": "代表", "sort": "oldest", "limit": "50"}).json()
+    exact = [h["date"] for h in api["hits"] if h["match"] == "exact"]
+    assert exact == sorted(exact)
+
+
+def test_record_ids_as_typed(client):
+    assert client.get("/records/697-3").status_code == 200
+    assert client.get("/api/records/697-3").json()["id"] == "697-03"
+
+
 def test_paging_uses_offset(client, seed_snapshot):
     r = client.get("/", params={"q": "代表", "size": 5, "page": 2})
     page = Page(r.text)
@@ -238,10 +264,12 @@ def test_fragment_is_the_results_part_only(client):
     {"district": "余杭"}, {"district": ["西湖", "上城"]}, {"section": "监督纵横"}, {"year": "2024"},
     {"issue": "697"}, {"issue": "9"}, {"since": "2024-06"}, {"until": "2024"}, {"author": "李寄"},
     {"org": "代表工委"}, {"exact": "1"}, {"within": "sentence"}, {"within": "paragraph"}, {"sort": "date"},
-    {"facets": "1"}, {"limit": "3"},
+    {"facets": "1"}, {"limit": "3"}, {"sort": "oldest"}, {"page": "2"}, {"limit": "5", "page": "3"},
+    {"q": "", "district": "余杭"}, {"q": "", "year": "2024", "sort": "oldest", "limit": "20"},
 ])
 def test_api_search_is_the_cli_json(client, runner, seed_index_dir, options):
-    query = "代表"
+    options = dict(options)
+    query = options.pop("q", "代表")
     args = ["search", query, "--format", "json", "--index-dir", seed_index_dir]
     for name, value in options.items():
         if name in ("exact", "facets"):
@@ -251,7 +279,7 @@ def test_api_search_is_the_cli_json(client, runner, seed_index_dir, options):
             args += [f"--{name}", v]
     expected = json.loads(invoke(runner, args).stdout)
     r = client.get("/api/search", params={"q": query, **options})
-    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json", r.text
     assert r.json() == expected
 
 
@@ -262,7 +290,7 @@ def test_html_and_api_agree_for_every_filter(client, seed_snapshot):
     ids = [urlsplit(h).path.rsplit("/", 1)[1] for h in page.links("/records/")]
     assert ids[:len(api["hits"])] == [h["id"] for h in api["hits"]]
     chips = [a for a in page.find("a", **{"class": "chip"})]
-    assert len(chips) == 2  # district and since; the order is no filter
+    assert len(chips) == 3  # district, since, and the order (to go back to the default)
     for chip in chips:
         assert params(chip["href"])["q"] == ["代表"]
 
@@ -430,8 +458,9 @@ def test_xlsx_export_holds_the_cli_cells(client, runner, seed_index_dir, tmp_pat
     assert cells(r.content) == cells(expected)
 
 
-def test_export_needs_a_query(client):
-    assert client.get("/export.csv").status_code == 400
+def test_export_needs_a_query_or_a_filter(client):
+    r = client.get("/export.csv")
+    assert r.status_code == 400 and "empty query" in r.text
 
 
 # --------------------------------------------------------------------------- errors and limits
@@ -473,7 +502,7 @@ def test_bad_parameters_are_400_with_the_reason(client, query, fragment):
 def test_api_limit_bounds(client):
     assert client.get("/api/search", params={"q": "代表", "limit": "1001"}).status_code == 400
     assert client.get("/api/search", params={"q": "代表", "limit": "0"}).status_code == 400
-    assert client.get("/api/search").status_code == 400
+    assert client.get("/api/search").json()["status"] == 400
 
 
 def test_overlong_query_string_is_414(client):

@@ -42,7 +42,8 @@ from ..errors import (ExitStatus, IndexMissingError, IndexUntrustedError, IndexV
                       SearchkitError, UsageError)
 from ..export import ExportError, write_csv, write_xlsx
 from ..i18n import language, translation
-from ..query import TIERS, canonical_district, canonical_section, get_record, search, show_record
+from ..query import (TIERS, canonical_district, canonical_id, canonical_section, get_record, search,
+                     show_record)
 from ..query.syntax import parse_query
 from ..stats import list_issues
 from ..terminal import one_line
@@ -57,6 +58,7 @@ LANGS = ("zh", "en")
 TIME_LIMIT = 10.0  # seconds for one page or API answer
 EXPORT_TIME_LIMIT = 60.0  # an export writes every hit
 RECORD_ID = re.compile(r"[0-9]{1,10}-[0-9A-Za-z]{1,8}")
+SORT_LABELS = {"relevance": "best match first", "date": "newest first", "oldest": "oldest first"}
 _UNSAFE_NAME = re.compile(r"[^0-9A-Za-z\u3400-\u9fff]+")  # what a download's file name keeps of the query
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost"]
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -190,9 +192,9 @@ class Pages:
 
         def work(snapshot):
             choices = self.choices(snapshot)
-            if not opts.q:
-                return choices, None
-            return choices, search(snapshot, opts.q, facets=True, **opts.search_args())
+            if not opts.q and not opts.filters.any():
+                return choices, None  # the bare form
+            return choices, search(snapshot, opts.q, facets=True, **opts.search_args())  # no q: the filters' records
 
         try:
             choices, result = await self.run(work)
@@ -205,8 +207,6 @@ class Pages:
 
     async def api_search(self, request: Request):
         opts = parse_search(request.query_params, max_size=MAX_LIMIT, size_name="limit")
-        if not opts.q:
-            raise UsageError("give a query: /api/search?q=…")
         result = await self.run(lambda s: search(s, opts.q, facets=opts.facets, **opts.search_args()))
         return JSONResponse(result.to_dict())
 
@@ -226,7 +226,7 @@ class Pages:
             parse_query(q)
 
         def work(snapshot):
-            if get_record(snapshot, rid) is None:
+            if get_record(snapshot, canonical_id(rid)) is None:
                 raise NotFound(f"no record {rid} in the index; ids look like 697-03")
             hit = show_record(snapshot, rid, q or None)
             info, others = _issue_records(snapshot, hit.issue_total)
@@ -245,7 +245,7 @@ class Pages:
         if q:
             parse_query(q)
         def work(snapshot):
-            if get_record(snapshot, rid) is None:
+            if get_record(snapshot, canonical_id(rid)) is None:
                 raise NotFound(f"no record {rid} in the index; ids look like 697-03")
             return show_record(snapshot, rid, q or None)
 
@@ -292,11 +292,9 @@ class Pages:
         if fmt not in ("csv", "xlsx"):
             raise NotFound(f"no export format {fmt!r}; use /export.csv or /export.xlsx")
         opts = parse_search(request.query_params)
-        if not opts.q:
-            raise UsageError(f"give a query: /export.{fmt}?q=…")
 
         def work(snapshot):
-            result = search(snapshot, opts.q, opts.filters, sort=opts.sort, limit=None, exact=opts.exact,
+            result = search(snapshot, opts.q, opts.filters, sort=opts.order, limit=None, exact=opts.exact,
                             within=opts.within)
             if not opts.partial and result.tiers.get("partial", 0):
                 result.hits = [h for h in result.hits if h.match != "partial"]
@@ -312,7 +310,7 @@ class Pages:
         data = await self.run(work, self.export_time_limit)
         media = ("text/csv; charset=utf-8" if fmt == "csv"
                  else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        stem = _UNSAFE_NAME.sub("_", opts.q)[:40].strip("_") or "hits"
+        stem = _UNSAFE_NAME.sub("_", opts.q or " ".join(opts.filters.describe()))[:40].strip("_") or "hits"
         name = f"searchkit-{stem}.{fmt}"
         disposition = f"attachment; filename=\"searchkit.{fmt}\"; filename*=UTF-8''{quote(name, safe='')}"
         return Response(data, media_type=media, headers={"content-disposition": disposition})
@@ -363,9 +361,9 @@ def _tier_before(result, index: int) -> str | None:
 def _result_view(result, opts: SearchOptions, t, lang: str) -> dict:
     """What the results part of the page shows, in the request's language."""
     items = []
-    previous = _tier_before(result, opts.offset - 1)
+    previous = _tier_before(result, opts.offset - 1) or "exact"  # a looser tier is marked on the first hit too
     for i, hit in enumerate(result.hits):
-        mark = present.tier_mark(hit.match, t) if previous is not None and hit.match != previous else ""
+        mark = present.tier_mark(hit.match, t) if hit.match != previous else ""
         previous = hit.match
         items.append({
             "rank": opts.offset + i + 1, "hit": hit, "mark": mark,
@@ -407,6 +405,8 @@ def _result_view(result, opts: SearchOptions, t, lang: str) -> dict:
         if value:
             shown = t.gettext({"sentence": "in one sentence", "paragraph": "in one paragraph"}.get(str(value), str(value)))
             chips.append((f"{t.gettext(label[name])}: {shown}", opts.query_string(**{name: None, "page": None})))
+    if opts.sort:
+        chips.append((t.gettext(SORT_LABELS[opts.sort]), opts.query_string(sort=None, page=None)))
     if opts.exact:
         chips.append((t.gettext("only the text as typed"), opts.query_string(exact=None, page=None)))
     window = range(max(1, opts.page - 3), min(pages, opts.page + 3) + 1)
@@ -414,7 +414,7 @@ def _result_view(result, opts: SearchOptions, t, lang: str) -> dict:
     api_query = urlencode([*opts.pairs(size=None, page=None), *([("limit", str(opts.size))]),
                            *([("page", str(opts.page))] if opts.page > 1 else [])])
     return {
-        "hits": items, "explanation": present.explanation(result, t, lang), "tried": present.tried(result, t),
+        "what": opts.q or " ".join(opts.filters.describe()), "hits": items, "explanation": present.explanation(result, t, lang), "tried": present.tried(result, t),
         "suggestions": present.suggestions(result, opts, t), "facets": facets, "chips": chips,
         "pages": pages, "window": window, "showing": (opts.offset + 1, opts.offset + len(result.hits)),
         "export_query": export_query, "api_query": api_query, "record_query": urlencode([("q", opts.q)]),

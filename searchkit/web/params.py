@@ -45,7 +45,7 @@ class SearchOptions:
     org: tuple[str, ...] = ()
     exact: bool = False
     within: str | None = None
-    sort: str = "relevance"
+    sort: str | None = None  # relevance, date or oldest; None: relevance with a query, else date (as the CLI)
     page: int = 1
     size: int = DEFAULT_SIZE
     partial: bool = False  # exports: also the partial tier (`export --partial`)
@@ -58,12 +58,16 @@ class SearchOptions:
                        since=self.since, until=self.until, authors=self.author, orgs=self.org)
 
     @property
+    def order(self) -> str:
+        return self.sort or ("relevance" if self.q else "date")
+
+    @property
     def offset(self) -> int:
         return (self.page - 1) * self.size
 
     def search_args(self, limit: int | None = None) -> dict:
         """Keyword arguments of `search()` (after the snapshot and the query) for this page."""
-        return dict(filters=self.filters, sort=self.sort, exact=self.exact, within=self.within,
+        return dict(filters=self.filters, sort=self.order, exact=self.exact, within=self.within,
                     limit=self.size if limit is None else limit, offset=self.offset if limit is None else 0)
 
     def pairs(self, **changes) -> list[tuple[str, str]]:
@@ -73,7 +77,7 @@ class SearchOptions:
             "q": self.q, "district": self.district, "section": self.section, "year": self.year,
             "issue": self.issue, "since": self.since, "until": self.until, "author": self.author, "org": self.org,
             "exact": "1" if self.exact else None, "within": self.within,
-            "sort": None if self.sort == "relevance" else self.sort,
+            "sort": self.sort,
             "size": None if self.size == DEFAULT_SIZE else self.size,
             "page": None if self.page == 1 else self.page,
         }
@@ -161,7 +165,7 @@ def parse_search(params, max_size: int = MAX_SIZE, size_name: str = "size") -> S
         since=_text(params, "since"), until=_text(params, "until"),
         author=_many(params, "author"), org=_many(params, "org"),
         exact=_flag(params, "exact"), within=_choice(params, "within", tuple(WITHIN), None),
-        sort=_choice(params, "sort", ("relevance", "date"), "relevance"),
+        sort=_choice(params, "sort", ("relevance", "date", "oldest"), None),
         page=_int("page", _text(params, "page"), 1, MAX_PAGE) or 1,
         size=_int(size_name, _text(params, size_name), 1, max_size) or DEFAULT_SIZE,
         partial=_flag(params, "partial"), facets=_flag(params, "facets"),

@@ -73,21 +73,25 @@ def run(app, sock: socket.socket, url: str, open_browser: bool = False, announce
     server = uvicorn.Server(config)
     if open_browser:
         threading.Timer(0.3, webbrowser.open, args=(url,)).start()
-    previous = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is threading.main_thread():
-        # uvicorn shuts down on SIGTERM, then raises it again for the old handler: make that a clean stop too.
-        signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C and SIGTERM ask uvicorn to stop, whenever they come: before it has taken over the
+    # signals (between the URL line and the first request), while it serves, and when it hands
+    # a signal back to us after its own graceful shutdown. Never an exception half-way.
+    def stop(signum, frame):
+        server.should_exit = True
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if main:
+        for sig in previous:
+            signal.signal(sig, stop)
     try:
         if announce is not None:
             announce()
         server.run(sockets=[sock])
     finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _stop(signum, frame):
-    raise KeyboardInterrupt
+        if main:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def network_url(url: str) -> str:
