@@ -133,6 +133,8 @@ def index_report(report, console: Console | None = None, nothing: bool = False) 
     (none when `nothing` was built)."""
     console = console or make_console()
     notable = [f for f in report.files if f.status != "unchanged" or f.warnings]
+    if report.first or report.rebuilt:  # every file is new: name only those with something to say
+        notable = [f for f in notable if f.status not in ("added", "updated") or f.warnings]
     if notable:
         t = table(console, "file", "status", "records", "note", fold=("file", "note"))
         for f in notable:
