@@ -122,7 +122,8 @@ class Pages:
         self.lang = lang
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="searchkit-web")
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                                      auto_reload=False)
         self._choices: tuple[str | None, dict] = (None, {})
 
     # ---- helpers

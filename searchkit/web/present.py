@@ -1,12 +1,14 @@
 """Serve step 2, present: results as the parts a page shows, in the request's language.
 
-Bulletin text leaves this module as plain strings in `(text, marked)` pieces; the templates
-put each piece through Jinja2's autoescaping and wrap the marked ones in `<mark>`. Nothing
-here builds markup. The explanation of a query mirrors `render.understanding` and
+Bulletin text leaves this module as plain strings in `(text, marked)` pieces; `marked`
+escapes each piece (markupsafe, as Jinja2's autoescaping does) and wraps the matches in
+`<mark>`: the only markup built outside the templates. The explanation of a query mirrors `render.understanding` and
 `render.suggestions`, message for message (the same gettext msgids).
 """
 
 from __future__ import annotations
+
+from markupsafe import Markup, escape
 
 from ..i18n import N_
 from ..render import PROXIMITY_MARKS, TIER_MARKS
@@ -30,6 +32,12 @@ def pieces(text: str, spans) -> list[tuple[str, bool]]:
     if at < len(text):
         out.append((text[at:], False))
     return out
+
+
+def marked(pieces_) -> Markup:
+    """Pieces as HTML: every piece escaped, the marked ones in `<mark>` (the one place that
+    writes markup around bulletin text; what it wraps is always escaped first)."""
+    return Markup("".join(f"<mark>{escape(text)}</mark>" if on else str(escape(text)) for text, on in pieces_))
 
 
 def paragraphs(text: str, spans) -> list[list[tuple[str, bool]]]:
