@@ -214,12 +214,22 @@ def _ours(name: str) -> bool:
 
 def _read_current(root: Path) -> str | None:
     try:
-        return (root / "CURRENT").read_text(encoding="utf-8").strip() or None
+        fd = os.open(root / "CURRENT", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            name = f.read(64).decode("utf-8", "replace").strip() or None
     except FileNotFoundError:
         return None
     except NotADirectoryError:
         raise UsageError(f"cannot use {root} as the index folder: part of that path is a file; "
                          f"give a folder with --index-dir") from None
+    except OSError as exc:
+        raise IndexDamagedError(f"cannot read {root}/CURRENT ({exc.strerror}); rebuild the index: "
+                                f"`searchkit index --rebuild --index-dir {root}`") from None
+    if name is not None and not (name.startswith("gen-") and name[4:].isdigit() and name[4:].isascii()):
+        # Only a generation beside it: never a path elsewhere (../.., /tmp/…).
+        raise IndexDamagedError(f"{root}/CURRENT names {name[:40]!r}, not a generation of this index; "
+                                f"rebuild it: `searchkit index --rebuild --index-dir {root}`")
+    return name
 
 
 def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:

@@ -609,3 +609,10 @@ def test_parse_json_names_a_non_utf8_file_as_text(tmp_path):
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     records = json.loads(result.stdout.decode("utf-8"))
     assert records and records[0]["source"].endswith("\\xb5\\xda1\\xc6\\xda.txt")
+
+
+@pytest.mark.parametrize("current", ["../elsewhere", "/tmp", "gen-1/../../x"])
+def test_current_never_leads_out_of_the_index_folder(index_copy, tmp_path, current):
+    (index_copy / "CURRENT").write_text(current + "\n")
+    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
+                         ExitStatus.INDEX_DAMAGED, "not a generation", "--rebuild")
