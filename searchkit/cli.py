@@ -570,7 +570,7 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     cols = parse_columns(columns)
     fmt = format_for(output, fmt)
     if output != "-" and os.path.lexists(output) and not force and sys.stdin.isatty():
-        force = click.confirm(f"{output} exists. Replace it?", default=False, err=True)
+        force = click.confirm(one_line(f"{output} exists. Replace it?"), default=False, err=True)
         if not force:
             raise click.Abort()
     result = run_search(_snapshot(index_dir), query, filters, sort=sort or ("relevance" if query.strip() else "date"),
