@@ -295,6 +295,19 @@ def _filters(district, section, year, issues, since, until, authors, orgs, query
     return filters
 
 
+def _note_issue_years(snapshot, filters) -> None:
+    """`--issue 4` without `--year` spans every year with a 第4期: say so, on stderr."""
+    if filters.year is not None or filters.since or filters.until:
+        return
+    from .stats import issue_years
+
+    for n in filters.issues:
+        years = issue_years(snapshot, n)
+        if len(years) > 1:
+            click.echo(one_line(f"Note: --issue {n} means 第{n}期 of {', '.join(years)}; add --year to pick one."),
+                       err=True)
+
+
 def _snapshot(index_dir: str | None):
     from .index import require_snapshot, resolve_index_dir
 
@@ -412,8 +425,10 @@ def search(query: str, district, section, year, issues, since, until, authors, o
     skip = offset if offset is not None else (page - 1) * limit if page else 0
     if count_only:
         limit, skip = 1, 0
-    result = run_search(_snapshot(index_dir), query, filters, sort=sort or ("relevance" if query.strip() else "date"),
+    snapshot = _snapshot(index_dir)
+    result = run_search(snapshot, query, filters, sort=sort or ("relevance" if query.strip() else "date"),
                         limit=limit or None, facets=facets, exact=exact, within=within, offset=skip)
+    _note_issue_years(snapshot, filters)
     if count_only:
         click.echo(result.total)
     elif ids_only:
@@ -555,7 +570,7 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     cols = parse_columns(columns)
     fmt = format_for(output, fmt)
     if output != "-" and os.path.lexists(output) and not force and sys.stdin.isatty():
-        force = click.confirm(f"{output} exists. Replace it?", default=False, err=True)
+        force = click.confirm(one_line(f"{output} exists. Replace it?"), default=False, err=True)
         if not force:
             raise click.Abort()
     result = run_search(_snapshot(index_dir), query, filters, sort=sort or ("relevance" if query.strip() else "date"),

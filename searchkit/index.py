@@ -214,12 +214,22 @@ def _ours(name: str) -> bool:
 
 def _read_current(root: Path) -> str | None:
     try:
-        return (root / "CURRENT").read_text(encoding="utf-8").strip() or None
+        fd = os.open(root / "CURRENT", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            name = f.read(64).decode("utf-8", "replace").strip() or None
     except FileNotFoundError:
         return None
     except NotADirectoryError:
         raise UsageError(f"cannot use {root} as the index folder: part of that path is a file; "
                          f"give a folder with --index-dir") from None
+    except OSError as exc:
+        raise IndexDamagedError(f"cannot read {root}/CURRENT ({exc.strerror}); rebuild the index: "
+                                f"`searchkit index --rebuild --index-dir {root}`") from None
+    if name is not None and not (name.startswith("gen-") and name[4:].isdigit() and name[4:].isascii()):
+        # Only a generation beside it: never a path elsewhere (../.., /tmp/…).
+        raise IndexDamagedError(f"{root}/CURRENT names {name[:40]!r}, not a generation of this index; "
+                                f"rebuild it: `searchkit index --rebuild --index-dir {root}`")
+    return name
 
 
 def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
@@ -512,6 +522,38 @@ def _wait_for_writer(root: Path) -> None:
         os.close(fd)
 
 
+_interrupts: list[int] = []
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """Ctrl-C during an update takes effect at the next safe point (`_check_interrupt`).
+
+    Python drops a KeyboardInterrupt raised inside its fork handlers (\"Exception ignored
+    in _releaseLock\"), so a Ctrl-C that lands while a helper process is forked was lost and
+    the update carried on. The handler only takes note; the update's loops raise it. The
+    helpers inherit the note-taking handler until they ignore SIGINT altogether."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    del _interrupts[:]
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: _interrupts.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    _check_interrupt()
+
+
+def _check_interrupt() -> None:
+    if _interrupts:
+        del _interrupts[:]
+        raise KeyboardInterrupt
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -574,6 +616,14 @@ def update_index(
         open_snapshot(root)  # raises: not an index; checked before the lock file is made
 
     with contextlib.ExitStack() as stack:
+
+        def leave_nothing(exc_type, exc, tb) -> bool:  # a first build given up: no LOCK, no folder
+            if exc_type is KeyboardInterrupt and _read_current(root) is None:
+                _remove_debris(root, created)
+            return False
+
+        stack.push(leave_nothing)
+        stack.enter_context(_deferred_interrupt())
         stack.enter_context(writer_lock(root))
         old = None
         if not rebuild:
@@ -663,6 +713,7 @@ def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
     if len(jobs) < 16 or workers < 2:
         results = []
         for n, job in enumerate(jobs, start=1):
+            _check_interrupt()
             results.append(_parse_job(job))
             if progress:
                 progress(job[1], n, len(jobs))
@@ -673,11 +724,15 @@ def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
     results = []
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     _die_with_parent()
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    try:
         for n, result in enumerate(pool.map(_parse_job, jobs, chunksize=8), start=1):
+            _check_interrupt()
             results.append(result)
             if progress:
                 progress(jobs[n - 1][1], n, len(jobs))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: only the chunks under way finish
     return results
 
 
@@ -710,6 +765,7 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
     jobs: list[tuple[bytes, str]] = []
     changed: list[tuple[str, dict | None, int, int, str]] = []
     for f in files:
+        _check_interrupt()
         key, source = real_path(f), display_path(f)
         entry = old_files.get(key)
         try:
@@ -858,6 +914,7 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
         for key, (issue, _) in plan.parsed.items():
             for record in issue.records:
                 writer.add_document(**_whoosh_doc(record, _term(key)))
+            _check_interrupt()
         writer.commit(optimize=old is None)
     except BaseException:
         writer.cancel()
@@ -893,6 +950,7 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
     _fsync_dir(gen)
+    _check_interrupt()  # the last moment to give up: after the switch the update is done
     # The switch: one atomic rename.
     _write_atomic(root / "CURRENT", (gen.name + "\n").encode())
     _fsync_dir(root)

@@ -54,6 +54,15 @@ def list_issues(snapshot) -> list[IssueInfo]:
     return sorted(out, key=lambda i: (i.issue_total, i.date))
 
 
+def issue_years(snapshot, number: int) -> list[str]:
+    """The years whose issue `number` (the number within the year) is indexed, when the
+    number is not also a running number: `--issue 4` then means several issues."""
+    issues = list_issues(snapshot)
+    if any(i.issue_total == number for i in issues):
+        return []
+    return sorted({i.date[:4] for i in issues if i.issue == number})
+
+
 def missing_ranges(numbers) -> list[tuple[int, int]]:
     """Running numbers absent between the first and the last one present, as (first, last)
     ranges: one typo (总第 69700000 期) is one range, not 70 million numbers."""

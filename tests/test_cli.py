@@ -861,3 +861,14 @@ def test_show_takes_a_short_id_and_an_issue(runner, seed_index_dir, seed_records
     assert ids == sorted(r.id for r in seed_records if r.issue_total == 697)
     missing = invoke(runner, ["show", "999", "--index-dir", seed_index_dir], code=1)
     assert "总第999期" in assert_one_error_line(missing.stderr)
+
+
+def test_an_issue_number_in_several_years_says_so(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    copy_seeds(tmp_path)
+    # 第4期 of 2024 (总第692期) and of 2025 (总第710期): the seeds hold both.
+    result = invoke(runner, ["search", "代表", "--issue", "4", "--ids", "-n", "0"])
+    assert {line.split("-")[0] for line in result.stdout.split()} == {"692", "710"}
+    assert "Note: --issue 4 means 第4期 of 2024, 2025; add --year to pick one." in result.stderr
+    one = invoke(runner, ["search", "代表", "--issue", "4", "--year", "2025", "--ids", "-n", "0"])
+    assert {line.split("-")[0] for line in one.stdout.split()} == {"710"} and "Note" not in one.stderr

@@ -381,6 +381,8 @@ def test_concurrent_first_searches_wait_for_the_automatic_build(tmp_path):
 
 
 def test_ctrl_c_during_a_multi_process_build_is_one_line_and_leaves_nothing(tmp_path):
+    """Ctrl-C (SIGINT to the whole foreground group) once the parse helpers are forked: one
+    line, status 130, no helper traceback, and a first build leaves no folder behind."""
     import signal
     import subprocess
     import time
@@ -388,7 +390,7 @@ def test_ctrl_c_during_a_multi_process_build_is_one_line_and_leaves_nothing(tmp_
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     text = (SEEDS / "000_dbed6e9d040a5771.txt").read_text(encoding="utf-8")
-    for n in range(40):  # enough files for the parallel parser
+    for n in range(120):  # enough files for the parallel parser
         (corpus / f"{n:03d}.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {1000 + n} 期", text, count=1),
                                             encoding="utf-8")
     index_dir = tmp_path / "index"
@@ -397,10 +399,18 @@ def test_ctrl_c_during_a_multi_process_build_is_one_line_and_leaves_nothing(tmp_
                                 cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
         deadline = time.monotonic() + 60
-        while not (index_dir / "LOCK").exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.2 * attempt)
-        os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the whole foreground group
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split():
+                    break  # a helper is forked (or being forked): the moment a Ctrl-C used to get lost
+            except OSError:
+                pass
+            time.sleep(0.002)
+        time.sleep(0.05 * attempt)
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
         stdout, stderr = proc.communicate(timeout=120)
         if proc.returncode == 0:  # finished before the signal; try again from scratch
             shutil.rmtree(index_dir)
@@ -408,9 +418,10 @@ def test_ctrl_c_during_a_multi_process_build_is_one_line_and_leaves_nothing(tmp_
         assert proc.returncode == ExitStatus.INTERRUPTED, (proc.returncode, stderr)
         lines = [ln for ln in stderr.splitlines() if ln.strip()]
         assert len(lines) == 1 and lines[0].startswith("Error: interrupted"), stderr
-        assert not [p for p in index_dir.glob("gen-*") if p.name != (index_dir / "CURRENT").read_text().strip()] \
-            if (index_dir / "CURRENT").exists() else not list(index_dir.glob("gen-*"))
+        assert not index_dir.exists(), list(index_dir.iterdir())
         break
+    else:
+        pytest.fail("every run finished before Ctrl-C reached it")
 
 
 # --------------------------------------------------------------------------- 5. failures, one line each
@@ -609,3 +620,10 @@ def test_parse_json_names_a_non_utf8_file_as_text(tmp_path):
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     records = json.loads(result.stdout.decode("utf-8"))
     assert records and records[0]["source"].endswith("\\xb5\\xda1\\xc6\\xda.txt")
+
+
+@pytest.mark.parametrize("current", ["../elsewhere", "/tmp", "gen-1/../../x"])
+def test_current_never_leads_out_of_the_index_folder(index_copy, tmp_path, current):
+    (index_copy / "CURRENT").write_text(current + "\n")
+    assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
+                         ExitStatus.INDEX_DAMAGED, "not a generation", "--rebuild")

@@ -141,10 +141,11 @@ class Matcher:
         return out
 
     def df(self, key: str) -> int:
-        """How many documents hold `key`: counted when known, else estimated from the index's
-        postings for a word the index knows (a lower bound: it may also stand inside longer
-        words), else counted by a scan."""
-        if key not in self._df:  # the same answer whatever was looked up before: rankings must not vary
+        """How many documents hold `key`: estimated from the index's postings for a word the
+        index knows (a lower bound: it may also stand inside longer words), else counted by
+        a scan. Only the key decides which, so rankings never depend on what was looked up
+        before."""
+        if key not in self._df:
             estimate = self.vocab.doc_frequency(key) if self.vocab is not None else 0
             self._df[key] = estimate if estimate else len(self.key_docs(key))
         return self._df[key]

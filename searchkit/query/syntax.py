@@ -76,8 +76,8 @@ def _tokens(text: str):
             while j < n and not text[j].isspace() and text[j] not in '()"':
                 j += 1
             word = text[i:j]
-            if word in ("OR", "AND", "NOT"):
-                yield word, word, i
+            if word.upper() in ("OR", "AND", "NOT"):  # or, and, not too: a Chinese query holds no such word
+                yield word.upper(), word, i
                 i = j
                 continue
             negate = word.startswith("-") and len(word) > 1
