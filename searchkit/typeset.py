@@ -43,10 +43,11 @@ def breaks(text: str, width: int) -> list[int]:
             i += 1
             continue
         at = i
-        # Kinsoku: the next line may not start with closing punctuation, nor may this one end
-        # with opening punctuation (nor with a space): move characters down.
+        # Kinsoku: the next line may not start with closing punctuation (spaces at a break
+        # are dropped, so what counts is the first piece after them), nor may this one end
+        # with opening punctuation or a space: move characters down.
         while at > 0 and pieces[at - 1][0] > line_start and (
-                pieces[at][1] in NO_START or pieces[at - 1][1] in NO_END or pieces[at - 1][1].isspace()):
+                _first_shown(pieces, at) in NO_START or pieces[at - 1][1] in NO_END or pieces[at - 1][1].isspace()):
             at -= 1
         if pieces[at][0] == line_start:  # nothing could move: break where it overflows
             at = i
@@ -57,6 +58,12 @@ def breaks(text: str, width: int) -> list[int]:
             line_start = pieces[i][0] if i < len(pieces) else len(text)
             out[-1] = line_start
     return out
+
+
+def _first_shown(pieces, at: int) -> str:
+    while at < len(pieces) and pieces[at][1] == " ":
+        at += 1
+    return pieces[at][1] if at < len(pieces) else ""
 
 
 def _fit(word: str, width: int) -> int:
