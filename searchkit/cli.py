@@ -339,10 +339,10 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_mis
 
     \b
     Examples:
-      searchkit index                      # the bundled seeds/
+      searchkit index                # the bundled seeds/
       searchkit index ~/人大信息/ --index-dir ~/.searchkit
       searchkit index seeds/ --rebuild
-      searchkit index --rebuild            # every file the index knows
+      searchkit index --rebuild      # every file it knows
     """
     from . import render
     from .index import DEFAULT_CORPUS, known_sources, resolve_index_dir, update_index
@@ -398,21 +398,23 @@ def search(query: str, district, section, year, issues, since, until, authors, o
 
     \b
     Query syntax:
-      西湖龙井              the text (spaces, case, fullwidth/halfwidth and
-                            traditional characters ignored); 西湖区代表联络站
-                            also finds 西湖区 + 代表联络站 apart
-      代表 联络站           both terms (anywhere in the record)
-      西湖 OR 滨江          either term;  NOT 西湖  or  -西湖  excludes
+      西湖龙井        the text as typed (spaces, case, width
+                      and traditional characters ignored),
+                      then its words apart: 西湖 + 龙井
+      代表 联络站     both terms, anywhere in the record
+      西湖 OR 滨江    either term
+      NOT 西湖, -西湖 leaves out records with 西湖
       (西湖 OR 滨江) 代表   parentheses group
-      "数字 贸易"           a quoted phrase; its spaces are ignored
-      title:龙井  author:李寄  org:代表工委  district:西湖  section:监督纵横
+      "数字 贸易"     a quoted phrase, only as typed
+      title:龙井  author:李寄  org:代表工委
+      district:西湖  section:监督纵横
 
     \b
     Examples:
       searchkit search 西湖龙井
-      searchkit search 怎样让代表更好地联系群众 --within sentence
-      searchkit search 代表联络站 --district 余杭 --since 2024
-      searchkit search "title:监督" --sort date --limit 0 --format json
+      searchkit search 怎样联系群众 --within sentence
+      searchkit search 代表联络站 -d 余杭 --since 2024
+      searchkit search title:监督 --sort date --format json
       searchkit search 人大 --page 2
       searchkit search --district 余杭 --year 2024
     """
@@ -557,9 +559,9 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     \b
     Examples:
       searchkit export 人大代表 -o 人大代表.csv
-      searchkit export 代表联络站 --district 余杭 -o 联络站.xlsx
+      searchkit export 代表联络站 -d 余杭 -o 联络站.xlsx
       searchkit export 营商环境 -o - --format jsonl
-      searchkit export 西湖 -o 西湖.csv --columns date,title,snippet -f
+      searchkit export 西湖 -o 西湖.csv --columns date,title
     """
     import os
 

@@ -15,11 +15,11 @@ from collections import Counter
 from rich import box
 from rich.console import Console
 from rich.segment import Segment
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from .i18n import N_, _, language, ngettext
+from .typeset import breaks
 from .terminal import visible
 
 
@@ -165,11 +165,14 @@ def highlighted(text: str, spans, base: str = "") -> Text:
 
 
 def indented(console: Console, text: Text, by: int = 5) -> None:
-    """Print text indented; in a terminal its wrapped lines keep the indent too."""
-    if is_fancy(console):
-        console.print(Padding(text, (0, 0, 0, by)))
-    else:
+    """Print text indented; in a terminal its lines are broken as Chinese text is (by display
+    width, never before closing punctuation: `typeset`) and keep the indent too."""
+    if not is_fancy(console):
         console.print(Text(" " * by) + text)
+        return
+    for line in text.divide(breaks(text.plain, max(console.width - by, 10))):
+        line.rstrip()
+        console.print(Text(" " * by) + line, no_wrap=True, crop=False)
 
 
 def byline(hit) -> str:
@@ -365,7 +368,7 @@ def record(hit, console: Console | None = None) -> None:
     for para in body.text.split("\n"):
         end = start + len(para)
         spans = [(max(s, start) - start, min(e, end) - start) for s, e in body.highlights if s < end and e > start]
-        console.print(highlighted(para, spans))
+        indented(console, highlighted(para, spans), by=0)
         start = end + 1
 
 

@@ -872,3 +872,18 @@ def test_an_issue_number_in_several_years_says_so(runner, tmp_path, monkeypatch)
     assert "Note: --issue 4 means 第4期 of 2024, 2025; add --year to pick one." in result.stderr
     one = invoke(runner, ["search", "代表", "--issue", "4", "--year", "2025", "--ids", "-n", "0"])
     assert {line.split("-")[0] for line in one.stdout.split()} == {"710"} and "Note" not in one.stderr
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_fits_the_terminal(command, columns, monkeypatch):
+    """Every line of every command's help fits 60 and 120 columns, Chinese counting two."""
+    from searchkit.typeset import cells
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, [command, "--help"], prog_name="searchkit", terminal_width=columns)
+    assert result.exit_code == 0
+    wide = [line for line in result.stdout.splitlines() if cells(line) > columns]
+    assert not wide, wide
