@@ -609,9 +609,9 @@ def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> No
 
     \b
     Examples:
-      searchkit serve                     # http://127.0.0.1:8080/
+      searchkit serve                # http://127.0.0.1:8080/
       searchkit serve --port 8000 --open
-      searchkit serve --host 0.0.0.0      # the office network too (no password)
+      searchkit serve --host 0.0.0.0 # the whole network
     """
     try:
         from .web import server
