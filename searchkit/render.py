@@ -20,7 +20,7 @@ from rich.text import Text
 
 from .i18n import N_, _, language, ngettext
 from .typeset import breaks
-from .terminal import visible
+from .terminal import one_line, visible
 
 
 class SafeConsole(Console):
@@ -81,7 +81,7 @@ def issues_table(issues, console: Console | None = None) -> None:
     console = console or make_console()
     for issue in issues:
         t = table(console, "id", "kind", "section", "district", "title", "byline", "chars",
-                  title=f"{issue.publication} 第{issue.issue}期(总第{issue.issue_total}期) {issue.date}  {issue.source}",
+                  title=f"{issue.publication} 第{issue.issue}期(总第{issue.issue_total}期) {issue.date}  {one_line(issue.source)}",
                   fold=("title", "byline"))
         for r in issue.records:
             byline = " ".join(filter(None, [r.org, *r.authors]))
@@ -140,7 +140,8 @@ def index_report(report, console: Console | None = None, nothing: bool = False) 
         for f in notable:
             note = f.reason or "; ".join(f.warnings)
             style = "red" if f.status == "skipped" else ("yellow" if f.warnings else "")
-            t.add_row(Text(f.source), Text(f.status, style=style), str(f.records) if f.records else "", Text(note))
+            t.add_row(Text(one_line(f.source)), Text(f.status, style=style), str(f.records) if f.records else "",
+                      Text(one_line(note)))
         show_table(console, t)
     if nothing:
         return
@@ -361,7 +362,7 @@ def record(hit, console: Console | None = None) -> None:
     if hit.toc_title:
         console.print(Text(f"目录: {hit.toc_title}", style="dim" if fancy else ""))
     console.print(Text(hit_meta(hit), style="dim" if fancy else ""))
-    console.print(Text(hit.source, style="dim" if fancy else ""))
+    console.print(Text(one_line(hit.source), style="dim" if fancy else ""))
     console.print()
     body = hit.snippets[0]
     start = 0
@@ -407,6 +408,6 @@ def issue_list(issues, console: Console | None = None) -> None:
     console = console or make_console()
     t = table(console, "issue", "date", "records", "source", fold=("source",))
     for i in issues:
-        t.add_row(f"第{i.issue}期(总第{i.issue_total}期)", i.date, str(i.records), Text(i.source))
+        t.add_row(f"第{i.issue}期(总第{i.issue_total}期)", i.date, str(i.records), Text(one_line(i.source)))
     show_table(console, t)
     console.print(Text(f"{len(issues)} issues, {sum(i.records for i in issues)} records."))

@@ -627,3 +627,15 @@ def test_current_never_leads_out_of_the_index_folder(index_copy, tmp_path, curre
     (index_copy / "CURRENT").write_text(current + "\n")
     assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
                          ExitStatus.INDEX_DAMAGED, "not a generation", "--rebuild")
+
+
+def test_a_newline_in_a_file_name_stays_on_its_row_of_the_report(tmp_path):
+    """The index report names a file on one row: a newline in its name is shown as \\n, so it
+    cannot forge an `Error:` line (found trying the report by hand)."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "bad\nError: forged.txt").write_text("x", encoding="utf-8")
+    result = run_cli("index", str(corpus), "--index-dir", str(tmp_path / "ix"), cwd=tmp_path)
+    lines = (result.stdout + result.stderr).splitlines()
+    assert not any(line.startswith("Error: forged") for line in lines), lines
+    assert any("bad\\nError: forged.txt" in line for line in result.stdout.splitlines()), result.stdout
