@@ -185,49 +185,23 @@ def hit_meta(hit) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _join(items) -> str:
-    """Words in a list: 上城区、钱塘区 / 上城区, 钱塘区."""
-    return ("、" if language() == "zh" else ", ").join(items)
-
-
 def _clauses(items) -> str:
     """Clauses in a sentence: 完整匹配 0 篇，同句 1 篇 / exact 0, same sentence 1."""
     return ("，" if language() == "zh" else ", ").join(items)
 
 
-def _aside(text: str) -> str:
-    return f"（{text}）" if language() == "zh" else f" ({text})"
-
-
 def understanding(result, console: Console) -> None:
     """How the query was read, and how many hits each tier has (not in --exact mode)."""
-    u = result.understood
-    if u is None or u.exact:
+    from .explain import explanation
+    from .i18n import translation
+
+    told = explanation(result, translation(), language())
+    if told is None:
         return
-    fancy = is_fancy(console)
-    words = " + ".join([*(w.key for w in u.words), *(f'"{t}"' for t in u.to_dict()["exact"])])
-    counts = [_("exact {n}").format(n=result.tiers.get("exact", 0))]
-    if result.proximity:
-        for name, label in (("sentence", _("same sentence {n}")), ("paragraph", _("same paragraph {n}")),
-                            ("anywhere", _("anywhere {n}"))):
-            if result.proximity.get(name):
-                counts.append(label.format(n=result.proximity[name]))
-    elif not result.tiers.get("exact"):
-        counts.append(_("all words {n}").format(n=0))
-    if result.tiers.get("partial"):
-        counts.append(_("partial {n}").format(n=result.tiers["partial"]))
-    line = _("Understood as: {words} — {counts}").format(words=words, counts=_clauses(counts))
-    console.print(Text(line, style="dim" if fancy else ""))
-    for w in u.words:
-        if w.alternatives:
-            labels = _join(dict.fromkeys(a.label for a in w.alternatives if a.label))
-            text = _("{word} also finds {alternatives}").format(word=w.key, alternatives=_join(
-                a.text for a in w.alternatives))
-            console.print(Text("  " + text + (_aside(labels) if labels else ""), style="dim" if fancy else ""))
-    dropped = u.to_dict()["dropped"]
-    if dropped:
-        console.print(Text("  " + _("Left out: {words}").format(words=_join(dict.fromkeys(dropped))),
-                           style="dim" if fancy else ""))
+    style = "dim" if is_fancy(console) else ""
+    console.print(Text(told["line"], style=style))
+    for line in [*told["also"], *([told["left_out"]] if told["left_out"] else [])]:
+        console.print(Text("  " + line, style=style))
 
 
 TIER_MARKS = {
@@ -254,11 +228,11 @@ def search_result(result, filtered: bool = False, console: Console | None = None
     what = result.query or " ".join(filters)
     if not result.hits:
         console.print(Text(_("No hits for {query}.").format(query=what)))
-        u = result.understood
-        if u is not None and not u.exact and result.total == 0:
-            words = " + ".join(w.key for w in u.words)
-            console.print(Text(_("Tried: the query as typed; all its words ({words}); part of them.").format(
-                words=words)))
+        from .explain import tried
+        from .i18n import translation
+
+        if tried(result, translation()):
+            console.print(Text(tried(result, translation())))
         if result.suggestions:
             suggestions(result, console)
         elif result.total == 0:

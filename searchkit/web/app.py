@@ -49,7 +49,7 @@ from ..stats import list_issues
 from ..terminal import one_line
 from . import present
 from .holder import BusyError, IndexHolder
-from .params import MAX_LIMIT, MAX_QUERY_STRING, MAX_SIZE, SearchOptions, parse_search
+from .params import MAX_LIMIT, MAX_QUERY_STRING, SearchOptions, parse_search
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -220,16 +220,25 @@ class Pages:
             raise NotFound("no such record; ids look like 697-03")
         return rid
 
-    async def record(self, request: Request):
-        rid = self._record_id(request)
+    @classmethod
+    def _record_query(cls, request: Request) -> tuple[str, str]:
+        """The record's id and the query to mark in it, both checked before any work."""
         q = request.query_params.get("q", "").strip()
         if q:
             parse_query(q)
+        return cls._record_id(request), q
+
+    @staticmethod
+    def _show(snapshot, rid: str, q: str):
+        if get_record(snapshot, canonical_id(rid)) is None:
+            raise NotFound(f"no record {rid} in the index; ids look like 697-03")
+        return show_record(snapshot, rid, q or None)
+
+    async def record(self, request: Request):
+        rid, q = self._record_query(request)
 
         def work(snapshot):
-            if get_record(snapshot, canonical_id(rid)) is None:
-                raise NotFound(f"no record {rid} in the index; ids look like 697-03")
-            hit = show_record(snapshot, rid, q or None)
+            hit = self._show(snapshot, rid, q)
             info, others = _issue_records(snapshot, hit.issue_total)
             return hit, info, others
 
@@ -241,16 +250,8 @@ class Pages:
                          paragraphs=present.paragraphs(body.text, body.highlights))
 
     async def api_record(self, request: Request):
-        rid = self._record_id(request)
-        q = request.query_params.get("q", "").strip()
-        if q:
-            parse_query(q)
-        def work(snapshot):
-            if get_record(snapshot, canonical_id(rid)) is None:
-                raise NotFound(f"no record {rid} in the index; ids look like 697-03")
-            return show_record(snapshot, rid, q or None)
-
-        hit = await self.run(work)
+        rid, q = self._record_query(request)
+        hit = await self.run(lambda snapshot: self._show(snapshot, rid, q))
         return JSONResponse(hit.to_dict())
 
     async def issues(self, request: Request):
