@@ -547,9 +547,10 @@ def trust(index_dir: str | None) -> None:
               help="Columns to write, comma-separated, in this order. Default: rank, score, id, date, issue, "
                    "issue_total, section, district, title, org, authors, snippet, source.")
 @click.option("--force", "-f", is_flag=True, help="Replace FILE if it exists.")
+@click.option("--empty-ok", is_flag=True, help="With no hits, still write FILE (the header only) and exit 0.")
 @index_dir_option
 def export(query: str, output: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort,
-           partial, fmt, columns, force, index_dir) -> None:
+           partial, fmt, columns, force, empty_ok, index_dir) -> None:
     """Export every hit of QUERY (not just the first page) to CSV, JSONL or XLSX.
 
     CSV is UTF-8 with a byte-order mark so Excel and WPS show the Chinese correctly;
@@ -581,6 +582,10 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     if left_out:
         result.hits = [h for h in result.hits if h.match != "partial"]
         result.total = len(result.hits)
+    if not result.hits and not empty_ok:
+        what = query or " ".join(filters.describe())
+        raise SearchkitError(f"no hits for {what}: nothing written to {output}; "
+                             f"try other words, or --empty-ok to write the header alone")
     n = export_result(result, output, fmt, cols, force=force)
     if output != "-":
         from .render import export_tiers

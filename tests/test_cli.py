@@ -606,9 +606,11 @@ def test_export_into_a_missing_folder_exits_1(runner, seed_index_dir, tmp_path):
     assert "does not exist" in assert_one_error_line(result.stderr)
 
 
-def test_export_with_no_hits_writes_a_header(runner, seed_index_dir, tmp_path):
+def test_export_with_no_hits_says_so_and_writes_nothing(runner, seed_index_dir, tmp_path):
     out = tmp_path / "empty.csv"
-    result = export(runner, seed_index_dir, "量子纠缠", "-o", out)
+    result = export(runner, seed_index_dir, "量子纠缠", "-o", out, code=1)
+    assert "no hits for 量子纠缠" in assert_one_error_line(result.stderr) and not out.exists()
+    result = export(runner, seed_index_dir, "量子纠缠", "-o", out, "--empty-ok")
     assert out.read_text(encoding="utf-8-sig").splitlines() == [",".join(searchkit.export.COLUMNS)]
     assert "Wrote 0 hits" in result.stderr
 
