@@ -442,7 +442,7 @@ def search(query: str, district, section, year, issues, since, until, authors, o
 
         write_csv(result, sys.stdout)
     else:
-        render.search_result(result, filtered=filters.any(), filters=filters.describe())
+        render.search_result(result, filters=filters.describe())
 
 
 # --------------------------------------------------------------------------- reading

@@ -465,11 +465,6 @@ def max_file_bytes(option_mb: float | None = None) -> int:
     return int(value * 2**20)
 
 
-def _fingerprint(path: Path) -> tuple[int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
-
-
 @contextlib.contextmanager
 def writer_lock(root: Path):
     """Hold the index's write lock; `IndexLockedError` if another process has it.

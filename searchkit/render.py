@@ -222,7 +222,7 @@ def suggestions(result, console: Console) -> None:
         console.print(Text("  " + line))
 
 
-def search_result(result, filtered: bool = False, console: Console | None = None, filters=()) -> None:
+def search_result(result, console: Console | None = None, filters=()) -> None:
     console = console or make_console()
     fancy = is_fancy(console)
     what = result.query or " ".join(filters)
@@ -231,8 +231,9 @@ def search_result(result, filtered: bool = False, console: Console | None = None
         from .explain import tried
         from .i18n import translation
 
-        if tried(result, translation()):
-            console.print(Text(tried(result, translation())))
+        what_was_tried = tried(result, translation())
+        if what_was_tried:
+            console.print(Text(what_was_tried))
         if result.suggestions:
             suggestions(result, console)
         elif result.total == 0:
