@@ -318,42 +318,56 @@ class Matcher:
     def proximity_of(self, keys_per_word: list[list[str]]):
         """`proximity` for many documents: the words' order of search is worked out once.
 
-        Paragraph by paragraph, each word looked for in place (`str.find` with bounds), the
-        word the fewest records hold first; in a paragraph that holds them all, the sentence
-        around each occurrence of that word is searched for the others."""
+        The word the fewest records hold is the anchor: each of its occurrences in the body
+        names one paragraph, where the other words are looked for in place (`str.find` with
+        bounds; each paragraph once); in a paragraph that holds them all, the sentence around
+        the occurrence is searched for them. The cost follows the anchor's occurrences, not
+        the length of the record."""
         if len(keys_per_word) < 2:
             return lambda docnum: SENTENCE
-        titles, bodies = self.store.docs["title"], self.store.docs["body"]
-        s_ends, s_at, p_ends, p_at = self.store._breaks
+        titles, bodies, store_breaks = self.store.docs["title"], self.store.docs["body"], self.store.breaks
         anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
         anchor_keys = keys_per_word[anchor]
         others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
-        ordered = [anchor_keys, *others]  # the rarest first: a paragraph without it is passed over at once
+
+        def holds(body: str, start: int, end: int) -> bool:
+            for keys in others:  # loops, not all(any(...)): this runs for every occurrence
+                for o in keys:
+                    if body.find(o, start, end) >= 0:
+                        break
+                else:
+                    return False
+            return True
 
         def level(docnum: int) -> int:
             title = titles[docnum]
-            if all(any(k in title for k in keys) for keys in keys_per_word):
+            if any(k in title for k in anchor_keys) and all(any(k in title for k in keys) for keys in others):
                 for part in title.split(SEPARATOR):
                     if all(any(k in part for k in keys) for keys in keys_per_word):
                         return SENTENCE
             body = bodies[docnum]
-            # Paragraphs first (a handful of bounded searches each), then the sentences of
-            # the paragraphs that hold every word, around each occurrence of the anchor.
-            best, start = SCATTERED, 0
-            for end in p_ends[p_at[docnum]:p_at[docnum + 1]]:
-                if all(any(body.find(k, start, end) >= 0 for k in keys) for keys in ordered):
-                    best = PARAGRAPH
-                    lo, hi = s_at[docnum], s_at[docnum + 1]
-                    for k in anchor_keys:
-                        i = body.find(k, start, end)
-                        while i >= 0:
-                            at = bisect.bisect_right(s_ends, i, lo, hi)
-                            s_start = s_ends[at - 1] if at > lo else 0
-                            s_end = s_ends[at] if at < hi else len(body)
-                            if all(any(body.find(o, s_start, s_end) >= 0 for o in keys) for keys in others):
+            best = SCATTERED
+            s_ends, p_ends = store_breaks(docnum)
+            p_hi, s_hi = len(p_ends), len(s_ends)
+            paragraphs: dict[int, bool] = {}  # paragraph -> whether it holds every word
+            for k in anchor_keys:
+                i = body.find(k)
+                while i >= 0:
+                    at = bisect.bisect_right(p_ends, i, 0, p_hi)
+                    p_start = p_ends[at - 1] if at else 0
+                    p_end = p_ends[at] if at < p_hi else len(body)
+                    if i + len(k) <= p_end:  # not across a paragraph break
+                        full = paragraphs.get(at)
+                        if full is None:
+                            full = paragraphs[at] = holds(body, p_start, p_end)
+                        if full:
+                            best = PARAGRAPH
+                            at = bisect.bisect_right(s_ends, i, 0, s_hi)
+                            s_start = s_ends[at - 1] if at else 0
+                            s_end = s_ends[at] if at < s_hi else len(body)
+                            if holds(body, s_start, s_end):
                                 return SENTENCE
-                            i = body.find(k, i + 1, end)
-                start = end
+                    i = body.find(k, i + 1)
             return best
 
         return level
