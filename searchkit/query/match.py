@@ -95,7 +95,7 @@ class Matcher:
         if filters.sections:  # sections seen in this index count as known too
             known = sorted({r.section for r in self.store.rows if r is not None and r.section} | set(known))
         q = filters.whoosh_query(known)
-        return set(self.searcher.docs_for_query(q)) if q is not None else set(self.store.live)
+        return set(self.searcher.docs_for_query(q)) if q is not None else self.store.live_set
 
     def estimate(self, node) -> float:
         """Roughly how many documents a node matches, to evaluate the rarest first."""

@@ -76,9 +76,9 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     vocab = Vocabulary(searcher.reader(), synonyms)
     terms = positive_terms(tree)
     understanding = understand(terms, vocab, synonyms, exact)
-    matcher = Matcher(store, searcher, set(store.live), understanding, vocab)
+    matcher = Matcher(store, searcher, store.live_set, understanding, vocab)
     if filters.any():
-        universe = matcher.whoosh(filters) & set(store.live)
+        universe = matcher.whoosh(filters) & store.live_set
         if filters.authors or filters.orgs:
             universe = filters.byline_docs(store, universe)
         matcher.universe = universe
@@ -177,8 +177,8 @@ def browse(snapshot, filters: Filters, sort: str = "date", limit: int | None = 1
                                "the records it selects, e.g. --district 余杭 --year 2024")
     store = snapshot.store
     searcher = snapshot.shared_searcher()
-    matcher = Matcher(store, searcher, set(store.live), understand([], None, None), None)
-    docs = matcher.whoosh(filters) & set(store.live)
+    matcher = Matcher(store, searcher, store.live_set, understand([], None, None), None)
+    docs = matcher.whoosh(filters) & store.live_set
     if filters.authors or filters.orgs:
         docs = filters.byline_docs(store, docs)
     ordered = by_date(store, docs, None, oldest_first=sort == "oldest")

@@ -82,6 +82,13 @@ class TextStore:
         return self._live
 
     @property
+    def live_set(self) -> frozenset[int]:
+        """`live` as a set, made once: the universe of every query without filters."""
+        if not hasattr(self, "_live_set"):
+            self._live_set = frozenset(self.live)
+        return self._live_set
+
+    @property
     def live_count(self) -> int:
         return self.count - len(self.deleted)
 
