@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from . import __version__
 from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
                      NoSpaceError, ParseError, UsageError)
-from .store import STORE_FILES, TextStore, store_entry, write_store
+from .store import STORE_FILES, TextStore, write_store
 from .trust import check_trustable, seal, verify
 
 if TYPE_CHECKING:
@@ -918,8 +918,8 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
         raise
 
     # The exact-text store: a store segment for each Whoosh segment this update wrote.
-    new_entries = {r.id: store_entry(r) for issue, _ in plan.parsed.values() for r in issue.records}
-    write_store(gen, ix, old.store if old is not None else None, new_entries, _write_atomic)
+    new_records = {r.id: r for issue, _ in plan.parsed.values() for r in issue.records}
+    write_store(gen, ix, old.store if old is not None else None, new_records, _write_atomic)
     manifest = {
         "format": FORMAT_VERSION,
         "searchkit": __version__,

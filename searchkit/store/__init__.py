@@ -199,13 +199,14 @@ def damaged(folder: Path, exc: BaseException) -> IndexVersionError:
                              f"rebuild it: `searchkit index --rebuild`")
 
 
-def write_store(folder: Path, ix, old: TextStore | None, new_entries: dict[str, Entry], write_file) -> None:
+def write_store(folder: Path, ix, old: TextStore | None, new_records: dict, write_file) -> None:
     """Write the store of a committed Whoosh index into its generation folder `folder`.
 
     Whoosh segments the old store already has (linked into `folder` with the rest of the old
     generation) are kept as they are, with their deletions brought up to date; a segment
-    Whoosh wrote in this update gets its store segment from the new records and, for
-    documents a merge moved, from the old store's segments that the merge replaced."""
+    Whoosh wrote in this update gets its store segment from the new records (id -> Record)
+    and, for documents a merge moved, from the old store's segments that the merge
+    replaced. Entries are made one segment at a time, so memory follows the largest one."""
     segments = ix._segments()
     old_specs = {s["id"]: s for s in old._specs} if old is not None else {}
     kept = {seg.segid for seg in segments if seg.segid in old_specs}
@@ -231,7 +232,8 @@ def write_store(folder: Path, ix, old: TextStore | None, new_entries: dict[str, 
         entries = []
         for local in range(seg.doc_count_all()):
             rid = ids[local]
-            entries.append(new_entries.get(rid) or moved.get(rid))
+            record = new_records.get(rid)
+            entries.append(store_entry(record) if record is not None else moved.get(rid))
         body = write(folder, seg.segid, entries, write_file)
         specs.append({"id": seg.segid, "count": seg.doc_count_all(), "deleted": deleted, "body": body})
     write_file(folder / "store.json", json.dumps({"format": STORE_FORMAT, "segments": specs},
