@@ -44,7 +44,6 @@ class Matcher:
     def __init__(self, store, searcher, universe: set[int], understanding: Understanding, vocab=None):
         self.store = store
         self.searcher = searcher
-        self.reader = searcher.reader()
         self.universe = universe
         self.understanding = understanding
         self.vocab = vocab
@@ -61,7 +60,7 @@ class Matcher:
         """Documents of the universe holding `key` anywhere (title, body, byline)."""
         docs = self._key_docs.get(key)
         if docs is None:
-            whole = len(self.universe) == len(self.store.live)
+            whole = len(self.universe) == self.store.live_count
             docs = self._key_docs[key] = (set(self.store.holding(key)) if whole
                                           else self.store.docs_with_text(key, self.universe))
         return docs
@@ -152,7 +151,7 @@ class Matcher:
 
     def weak(self, key: str) -> bool:
         """A generic word (in more than GENERIC_SHARE of the documents), or a district name."""
-        return key in _QUALIFIERS or self.df(key) > GENERIC_SHARE * max(len(self.store.live), 1)
+        return key in _QUALIFIERS or self.df(key) > GENERIC_SHARE * max(self.store.live_count, 1)
 
     def words(self, node) -> set[int]:
         """The documents the tree matches with each plain term read as all of its words."""
@@ -186,7 +185,7 @@ class Matcher:
     # ------------------------------------------------------------------ partial
 
     def idf(self, key: str) -> float:
-        n = max(len(self.store.live), 1)
+        n = max(self.store.live_count, 1)
         df = self.df(key)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -289,24 +288,12 @@ class Matcher:
             from .understand import _segment_han
 
             # Generic parts (人大 in 人大常委会) say little and cost a long posting list: skipped.
-            most = GENERIC_SHARE * len(self.store.live)
+            most = GENERIC_SHARE * self.store.live_count
             pieces = [p for p in _segment_han(key, self.vocab, longest=len(key) - 1)
                       if len(p) >= 2 and 0 < self.vocab.doc_frequency(p) <= most]
-            found = [(p, self.posting_docs(p)) for p in pieces]
         else:
-            pairs = [key[i:i + 2] for i in range(len(key) - 1)]
-            found = [(p, self.posting_docs(p) if self.vocab is not None and self.vocab.doc_frequency(p)
-                      else self.key_docs(p)) for p in pairs]
-        return [(p, docs) for p, docs in dict(found).items() if docs]
-
-    def posting_docs(self, word: str) -> set[int]:
-        """Documents whose jieba words include `word` (from Whoosh's postings: no scan)."""
-        from whoosh import query as wq
-
-        from .understand import WORD_FIELDS
-
-        q = wq.Or([wq.Term(f, word) for f in WORD_FIELDS])
-        return set(self.searcher.docs_for_query(q)) & self.universe
+            pieces = [key[i:i + 2] for i in range(len(key) - 1)]
+        return [(p, docs) for p, docs in ((p, self.key_docs(p)) for p in dict.fromkeys(pieces)) if docs]
 
     # ------------------------------------------------------------------ proximity
 

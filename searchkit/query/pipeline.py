@@ -73,7 +73,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     store = snapshot.store
     searcher = snapshot.shared_searcher()
     synonyms = synonyms_for(snapshot)
-    vocab = Vocabulary(searcher.reader(), synonyms)
+    vocab = Vocabulary(store, synonyms)
     terms = positive_terms(tree)
     understanding = understand(terms, vocab, synonyms, exact)
     matcher = Matcher(store, searcher, store.live_set, understanding, vocab)
@@ -275,9 +275,8 @@ def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
         raise SearchkitError(f"no record {record_id!r} in the index; ids look like 697-03 (see `searchkit search`)")
     if query:
         terms = [t for t in positive_terms(parse_query(query)) if t.field in ("", "title")]
-        searcher = snapshot.shared_searcher()
         synonyms = synonyms_for(snapshot)
-        understanding = understand(terms, Vocabulary(searcher.reader(), synonyms), synonyms)
+        understanding = understand(terms, Vocabulary(snapshot.store, synonyms), synonyms)
         keys = list(dict.fromkeys([*(t.key for t in terms), *(k for w in understanding.words for k in w.keys)]))
         body = hit.snippets[0].text
         hit.snippets = [Snippet(body, find_spans(body, keys))]

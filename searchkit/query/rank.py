@@ -29,7 +29,7 @@ class Scorer:
 
     def __init__(self, store, words: list[str], df):
         self.store = store
-        n = max(len(store.live), 1)
+        n = max(store.live_count, 1)
         self.idf = {w: math.log(1 + (n - df(w) + 0.5) / (df(w) + 0.5)) for w in words}
         self.average = store.average_length()
 

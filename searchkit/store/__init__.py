@@ -148,6 +148,10 @@ class TextStore:
         keys = seg.keys(local)
         return any(key in keys[f] for f in fields)
 
+    def holds_character(self, char: str) -> bool:
+        """Whether any document (deleted ones included) holds the character."""
+        return any(seg.count and seg.grams.span(char)[1] for seg in self.segments)
+
     def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums whose `field` contains `key`; only those `within`, if given."""
         return self._find(key, (FIELDS.index(field),), within)
@@ -171,6 +175,36 @@ class TextStore:
                 cache.pop(next(iter(cache)))  # the least recently used
         cache[key] = docs
         return docs
+
+    # ------------------------------------------------------------------ words
+
+    def word_counts(self, word: str) -> tuple[int, int]:
+        """(occurrences, documents) of one of jieba's words over the segments; (0, 0) if none."""
+        cache = self.__dict__.setdefault("_word_counts", {})
+        counts = cache.get(word)
+        if counts is None:
+            freq = docs = 0
+            for seg in self.segments:
+                if seg.count:
+                    f, d = seg.words.counts(word)
+                    freq, docs = freq + f, docs + d
+            counts = cache[word] = (freq, docs)
+        return counts
+
+    def word_total(self) -> int:
+        """How many words jieba made of the whole archive."""
+        if not hasattr(self, "_word_total"):
+            self._word_total = sum(seg.words.total() for seg in self.segments if seg.count)
+        return self._word_total
+
+    def words_with_prefix(self, prefix: str) -> dict[str, int]:
+        """jieba's words that start with `prefix`, with their document counts."""
+        out: dict[str, int] = {}
+        for seg in self.segments:
+            if seg.count:
+                for word, docs in seg.words.prefixed(prefix):
+                    out[word] = out.get(word, 0) + docs
+        return out
 
     # ------------------------------------------------------------------ on disk
 
@@ -234,7 +268,7 @@ def write_store(folder: Path, ix, old: TextStore | None, new_records: dict, writ
             rid = ids[local]
             record = new_records.get(rid)
             entries.append(store_entry(record) if record is not None else moved.get(rid))
-        body = write(folder, seg.segid, entries, write_file)
+        body = write(folder, seg.segid, entries, readers[seg.segid], write_file)
         specs.append({"id": seg.segid, "count": seg.doc_count_all(), "deleted": deleted, "body": body})
     write_file(folder / "store.json", json.dumps({"format": STORE_FORMAT, "segments": specs},
                                                  separators=(",", ":")).encode())

@@ -9,6 +9,7 @@ Files, all named `store-<segment id>.<part>`:
     .breaks   sentence and paragraph ends in each body key, with where each document's start
     .grams    character postings of all four fields (see `grams`)
     .tgrams   character postings of the title alone
+    .words    the words jieba made of the segment, with their counts (see `lexicon`)
 
 Numbers are little-endian 32-bit. A segment is written once and never changed: an update
 links the segments it keeps into the new generation and writes only new ones. Each part is
@@ -25,10 +26,12 @@ from array import array
 from functools import cached_property
 from pathlib import Path
 
+from . import lexicon
 from .grams import Grams, _view, build, grams_of
 from .records import FIELDS, Entry, StoreRow
 
-PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams")
+PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words")
+WORD_FIELDS = ("title_words", "body_words", "byline_words")  # the Whoosh fields of jieba's words
 
 
 def _le(a: array) -> bytes:
@@ -38,8 +41,9 @@ def _le(a: array) -> bytes:
     return a.tobytes()
 
 
-def write(folder: Path, segid: str, entries: list[Entry | None], write_file) -> int:
-    """Write a segment's files; returns the total length of its body keys (for BM25)."""
+def write(folder: Path, segid: str, entries: list[Entry | None], reader, write_file) -> int:
+    """Write a segment's files (its words from `reader`, the Whoosh segment's); returns the
+    total length of its body keys (for BM25)."""
     rows = [None if e is None else list(e.row) for e in entries]
     write_file(folder / f"store-{segid}.rows", json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
     offsets = array("I", [0])
@@ -66,6 +70,7 @@ def write(folder: Path, segid: str, entries: list[Entry | None], write_file) -> 
                b"".join(_le(array("I", [len(a)]) + a) for a in (s_ends, s_at, p_ends, p_at)))
     write_file(folder / f"store-{segid}.grams", build([grams_of(e.keys) if e else None for e in entries]))
     write_file(folder / f"store-{segid}.tgrams", build([grams_of(e.keys[:1]) if e else None for e in entries]))
+    write_file(folder / f"store-{segid}.words", lexicon.build(reader, WORD_FIELDS))
     return body
 
 
@@ -183,6 +188,10 @@ class Segment:
     @_checked
     def title_grams(self) -> Grams:
         return Grams(self._path("tgrams"), self.count)
+
+    @_checked
+    def words(self) -> lexicon.Lexicon:
+        return lexicon.Lexicon(self._path("words"))
 
     def entry(self, local: int) -> Entry | None:
         row = self.rows[local]
