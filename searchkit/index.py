@@ -165,8 +165,22 @@ class Snapshot:
     root: Path
     gen_dir: Path
     manifest: dict
-    ix: object  # whoosh.index.FileIndex
     _store: TextStore | None = None
+    _ix: object = None
+
+    @property
+    def ix(self):
+        """The Whoosh index (whoosh.index.FileIndex), opened on first use: a search without
+        filters reads only the store."""
+        if self._ix is None:
+            try:
+                from whoosh import index as windex
+
+                self._ix = windex.open_dir(str(self.gen_dir), indexname=_WHOOSH_NAME)
+            except Exception as exc:  # Whoosh raises assorted errors for unreadable TOCs
+                raise IndexVersionError(f"cannot open the index at {self.gen_dir} ({type(exc).__name__}: {exc}); "
+                                        f"rebuild it with `searchkit index --rebuild`") from None
+        return self._ix
 
     @property
     def store(self) -> TextStore:
@@ -267,17 +281,7 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
             if _read_current(root) != name:
                 continue  # CURRENT moved on while we looked
             raise
-        try:
-            from whoosh import index as windex
-
-            ix = windex.open_dir(str(gen_dir), indexname=_WHOOSH_NAME)
-        except FileNotFoundError:
-            time.sleep(0.05 * (attempt + 1))
-            continue
-        except Exception as exc:  # Whoosh raises assorted errors for unreadable TOCs
-            raise IndexVersionError(f"cannot open the index at {gen_dir} ({type(exc).__name__}: {exc}); "
-                                    f"rebuild it with `searchkit index --rebuild`") from None
-        return Snapshot(root, gen_dir, manifest, ix)
+        return Snapshot(root, gen_dir, manifest)
     raise IndexVersionError(f"the index at {root}/ keeps changing under us; try again")
 
 

@@ -42,6 +42,7 @@ class Matcher:
     """Evaluates a query tree over the store, tier by tier, within a universe of documents."""
 
     def __init__(self, store, searcher, universe: set[int], understanding: Understanding, vocab=None):
+        """`searcher`: a function that gives a Whoosh searcher, opened only for filters."""
         self.store = store
         self.searcher = searcher
         self.universe = universe
@@ -94,7 +95,7 @@ class Matcher:
         if filters.sections:  # sections seen in this index count as known too
             known = sorted({r.section for r in self.store.rows if r is not None and r.section} | set(known))
         q = filters.whoosh_query(known)
-        return set(self.searcher.docs_for_query(q)) if q is not None else self.store.live_set
+        return set(self.searcher().docs_for_query(q)) if q is not None else self.store.live_set
 
     def estimate(self, node) -> float:
         """Roughly how many documents a node matches, to evaluate the rarest first."""

@@ -48,9 +48,9 @@ _WORDLIKE = re.compile(r"[^\W_]")
 
 @lru_cache(maxsize=1)
 def _domain_words() -> dict[str, int]:
-    from ..analysis import DOMAIN_DICT, _dictionary_words  # imports Whoosh's analysis: only when needed
+    from ..dictionary import DOMAIN_DICT, dictionary_words
 
-    return {search_key(w): freq or 1 for w, freq, _ in _dictionary_words(DOMAIN_DICT)}
+    return {search_key(w): freq or 1 for w, freq, _ in dictionary_words(DOMAIN_DICT)}
 
 
 @dataclass

@@ -111,6 +111,13 @@ class TextStore:
         seg, local = self.locate(docnum)
         return seg.keys(local)
 
+    def shown(self, docnum: int) -> dict | None:
+        """A document's record as the parser read it (`Record.to_dict`); None if deleted."""
+        if docnum in self.deleted:
+            return None
+        seg, local = self.locate(docnum)
+        return seg.shown(local)
+
     def breaks(self, docnum: int):
         """(sentence ends, paragraph ends) of a document's body key, as sequences of offsets."""
         seg, local = self.locate(docnum)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -32,6 +33,7 @@ class Entry(NamedTuple):
     keys: tuple[str, str, str, str]  # in FIELDS order
     sentences: list[int]
     paragraphs: list[int]
+    shown: str  # the record as JSON (`Record.to_dict`): what a hit shows, in the bulletin's own text
 
 
 def breaks(body: str) -> tuple[list[int], list[int]]:
@@ -52,7 +54,8 @@ def breaks(body: str) -> tuple[list[int], list[int]]:
 
 
 def store_entry(record: Record) -> Entry:
-    """A record's store row, its field keys and the body's sentence and paragraph ends."""
+    """A record's store row, its field keys, the body's sentence and paragraph ends, and the
+    record itself as JSON."""
     keys = (
         search_key(record.title) + SEPARATOR + search_key(record.toc_title),
         search_key(record.body),
@@ -60,4 +63,5 @@ def store_entry(record: Record) -> Entry:
         SEPARATOR.join(search_key(a) for a in record.authors),
     )
     sentences, paragraphs = breaks(record.body)
-    return Entry(StoreRow(record.id, record.district, record.section, record.date), keys, sentences, paragraphs)
+    return Entry(StoreRow(record.id, record.district, record.section, record.date), keys, sentences, paragraphs,
+                 json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")))

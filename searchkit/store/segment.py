@@ -10,6 +10,8 @@ Files, all named `store-<segment id>.<part>`:
     .grams    character postings of all four fields (see `grams`)
     .tgrams   character postings of the title alone
     .words    the words jieba made of the segment, with their counts (see `lexicon`)
+    .shown    each record as JSON, as the parser read it (what a hit shows): where each
+              ends (8 bytes each), then the records one after another
 
 Numbers are little-endian 32-bit. A segment is written once and never changed: an update
 links the segments it keeps into the new generation and writes only new ones. Each part is
@@ -28,9 +30,9 @@ from pathlib import Path
 
 from . import lexicon
 from .grams import Grams, _view, build, grams_of
-from .records import FIELDS, Entry, StoreRow
+from .records import Entry, StoreRow
 
-PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words")
+PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words", "shown")
 WORD_FIELDS = ("title_words", "body_words", "byline_words")  # the Whoosh fields of jieba's words
 
 
@@ -71,6 +73,12 @@ def write(folder: Path, segid: str, entries: list[Entry | None], reader, write_f
     write_file(folder / f"store-{segid}.grams", build([grams_of(e.keys) if e else None for e in entries]))
     write_file(folder / f"store-{segid}.tgrams", build([grams_of(e.keys[:1]) if e else None for e in entries]))
     write_file(folder / f"store-{segid}.words", lexicon.build(reader, WORD_FIELDS))
+    shown = [(e.shown if e is not None else "null").encode("utf-8", "surrogatepass") for e in entries]
+    ends, at = array("Q"), 0
+    for x in shown:
+        at += len(x)
+        ends.append(at)
+    write_file(folder / f"store-{segid}.shown", _le(ends) + b"".join(shown))
     return body
 
 
@@ -193,9 +201,33 @@ class Segment:
     def words(self) -> lexicon.Lexicon:
         return lexicon.Lexicon(self._path("words"))
 
+    @_checked
+    def _shown(self):
+        data = _mapped(self._path("shown"))
+        ends = _view(data[:8 * self.count], "Q")
+        if len(ends) != self.count or (self.count and 8 * self.count + ends[-1] != len(data)):
+            raise ValueError("shown records")
+        return data[8 * self.count:], ends
+
+    def shown_text(self, local: int) -> str:
+        data, ends = self._shown
+        return data[ends[local - 1] if local else 0:ends[local]].tobytes().decode("utf-8", "surrogatepass")
+
+    def shown(self, local: int) -> dict | None:
+        """The record as the parser read it (None for none)."""
+        try:
+            record = json.loads(self.shown_text(local))
+            if record is not None and not isinstance(record, dict):
+                raise ValueError("a shown record is not an object")
+            return record
+        except (ValueError, UnicodeDecodeError) as exc:
+            from . import damaged
+
+            raise damaged(self.folder, exc) from None
+
     def entry(self, local: int) -> Entry | None:
         row = self.rows[local]
         if row is None:
             return None
         sentences, paragraphs = self.breaks(local)
-        return Entry(row, tuple(self.key(local, i) for i in range(len(FIELDS))), list(sentences), list(paragraphs))
+        return Entry(row, self.keys(local), list(sentences), list(paragraphs), self.shown_text(local))
