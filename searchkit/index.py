@@ -564,10 +564,14 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data) -> None:
+    """Write `data` (bytes, or a function that writes into a binary file) to `path` atomically."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
-        f.write(data)
+        if callable(data):
+            data(f)
+        else:
+            f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)

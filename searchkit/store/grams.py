@@ -17,6 +17,7 @@ opening it reads nothing and a look-up touches a few pages.
 from __future__ import annotations
 
 import bisect
+import io
 import mmap
 import operator
 import struct
@@ -45,8 +46,17 @@ def grams_of(keys) -> set[str]:
     return out
 
 
-def build(docs_grams) -> bytes:
-    """The gram table of a segment from each local document's grams (None for none)."""
+def build(docs_grams, count: int) -> bytes:
+    """The gram table of a segment of `count` documents, as bytes (see `write`)."""
+    out = io.BytesIO()
+    write(docs_grams, count, out)
+    return out.getvalue()
+
+
+def write(docs_grams, count: int, f) -> None:
+    """Write the gram table of a segment of `count` documents into the binary file `f`, from
+    each local document's grams (None for none) in docnum order: an iterable, each set
+    dropped once posted; each posting list is dropped once written."""
     postings: dict[str, array] = {}
     for d, grams in enumerate(docs_grams):
         if not grams:
@@ -56,23 +66,25 @@ def build(docs_grams) -> bytes:
             if p is None:
                 p = postings[g] = array("I")
             p.append(d)
-    count = len(docs_grams)
     width = 2 if count <= 0xFFFF else 4
-    coded = sorted((code(g), p) for g, p in postings.items())
-    codes = array("Q", [c for c, _ in coded])
-    ends = array("I")
-    total = 0
-    for _, p in coded:
-        total += len(p)
+    order = sorted(postings, key=code)
+    ends, total = array("I"), 0
+    for g in order:
+        total += len(postings[g])
         ends.append(total)
-    out = array("H" if width == 2 else "I")
-    for _, p in coded:
-        out.extend(p if width == 4 else array("H", p))
-    parts = [codes, ends, out]
+    f.write(_HEADER.pack(MAGIC, len(order), width, 0))
+    f.write(_le(array("Q", map(code, order))))
+    f.write(_le(ends))
+    for g in order:
+        p = postings.pop(g)
+        f.write(_le(p if width == 4 else array("H", p)))
+
+
+def _le(a: array) -> bytes:
     if sys.byteorder != "little":
-        for a in parts:
-            a.byteswap()
-    return _HEADER.pack(MAGIC, len(codes), width, 0) + b"".join(a.tobytes() for a in parts)
+        a = array(a.typecode, a)
+        a.byteswap()
+    return a.tobytes()
 
 
 class Grams:

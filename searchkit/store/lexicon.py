@@ -20,7 +20,7 @@ import struct
 from array import array
 from pathlib import Path
 
-from .grams import _view
+from .grams import _le, _view
 
 MAGIC = b"SKW1"
 _HEADER = struct.Struct("<4sI")
@@ -43,8 +43,6 @@ def build(reader, fields) -> bytes:
         units += len(w.encode("utf-16-le", "surrogatepass")) // 2
         ends.append(units)
     parts = [ends, array("I", (min(freq[w], 0xFFFFFFFF) for w in words)), array("I", (docs[w] for w in words))]
-    from .segment import _le
-
     return (_HEADER.pack(MAGIC, len(words)) + b"".join(_le(a) for a in parts)
             + "".join(words).encode("utf-16-le", "surrogatepass"))
 

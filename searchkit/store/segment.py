@@ -29,22 +29,17 @@ from functools import cached_property
 from pathlib import Path
 
 from . import lexicon
-from .grams import Grams, _view, build, grams_of
+from . import grams
+from .grams import Grams, _le, _view, grams_of
 from .records import Entry, StoreRow
 
 PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words", "shown")
 WORD_FIELDS = ("title_words", "body_words", "byline_words")  # the Whoosh fields of jieba's words
 
 
-def _le(a: array) -> bytes:
-    if sys.byteorder != "little":
-        a = array(a.typecode, a)
-        a.byteswap()
-    return a.tobytes()
-
-
 def write(folder: Path, segid: str, entries: list[Entry | None], reader, write_file) -> int:
-    """Write a segment's files (its words from `reader`, the Whoosh segment's); returns the
+    """Write a segment's files (its words from `reader`, the Whoosh segment's) with
+    `write_file(path, bytes or a function that writes into a binary file)`; returns the
     total length of its body keys (for BM25)."""
     rows = [None if e is None else list(e.row) for e in entries]
     write_file(folder / f"store-{segid}.rows", json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
@@ -70,8 +65,12 @@ def write(folder: Path, segid: str, entries: list[Entry | None], reader, write_f
         p_at.append(len(p_ends))
     write_file(folder / f"store-{segid}.breaks",
                b"".join(_le(array("I", [len(a)]) + a) for a in (s_ends, s_at, p_ends, p_at)))
-    write_file(folder / f"store-{segid}.grams", build([grams_of(e.keys) if e else None for e in entries]))
-    write_file(folder / f"store-{segid}.tgrams", build([grams_of(e.keys[:1]) if e else None for e in entries]))
+    # Each document's grams are made, posted and dropped one document at a time: held all
+    # at once they would be tens of millions of small strings.
+    write_file(folder / f"store-{segid}.grams",
+               lambda f: grams.write((grams_of(e.keys) if e else None for e in entries), len(entries), f))
+    write_file(folder / f"store-{segid}.tgrams",
+               lambda f: grams.write((grams_of(e.keys[:1]) if e else None for e in entries), len(entries), f))
     write_file(folder / f"store-{segid}.words", lexicon.build(reader, WORD_FIELDS))
     shown = [(e.shown if e is not None else "null").encode("utf-8", "surrogatepass") for e in entries]
     ends, at = array("Q"), 0
