@@ -71,8 +71,8 @@ def key_mappings(paragraph_mark: str | None = None) -> list[str]:
     rules = []
     for cp, value in sorted(_KEY.items()):
         c = chr(cp)
-        if c == "\n" and paragraph_mark is not None:
-            value = paragraph_mark
+        if paragraph_mark is not None and c in ("\n", paragraph_mark):
+            value = paragraph_mark  # kept, also in a query: `translate` looks for it as a boundary
         if value == c:
             continue
         rules.append(f"{_escape(c)} => {_escape(value or '')}".rstrip())

@@ -171,6 +171,7 @@ def test_char_filter_on_the_seeds(seed_records):
         for text in (r.title, r.toc_title, r.body, r.org, *r.authors):
             assert text.translate(fold) == search_key(text)
         assert r.body.translate(paragraphs) == PARAGRAPH_MARK.join(search_key(p) for p in r.body.split("\n"))
+    assert PARAGRAPH_MARK.translate(paragraphs) == PARAGRAPH_MARK  # so a query can look for it
 
 
 def test_index_body_without_synonyms_has_no_synonym_filter():
@@ -360,10 +361,11 @@ class Evaluator:
             return bounds.get("gte", "") <= doc[field] <= bounds.get("lte", "9999")
         if kind == "intervals":
             rule = arg["body.paragraphs"]["all_of"]
-            ends = [m["match"]["query"] for m in _rules(rule["filter"]["not_containing"])]
-            words = [[m["match"]["query"] for m in _rules(w)] for w in rule["intervals"]]
+            # the rules' queries are analysed as the field is: a character the analysis drops is no boundary
+            ends = [m["match"]["query"].translate(self.fold_paragraphs) for m in _rules(rule["filter"]["not_containing"])]
+            words = [[m["match"]["query"].translate(self.fold_paragraphs) for m in _rules(w)] for w in rule["intervals"]]
             text = doc["body"].translate(self.fold_paragraphs)
-            stretches = re.split("[" + re.escape("".join(ends)) + "]", text)
+            stretches = re.split("|".join(re.escape(e) for e in ends if e), text)
             return any(all(any(k in s for k in keys) for keys in words) for s in stretches)
         if kind == "combined_fields":
             return True  # scoring only: never a membership condition
