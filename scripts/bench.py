@@ -1151,6 +1151,8 @@ def render_growth(sizes: dict) -> tuple[str, dict]:
     targets of issue 13 (judged when the run goes from 700 to 7,000 issues)."""
     counts = sorted(int(k) for k in sizes)
     small, large = counts[0], counts[-1]
+    if GROWTH_FROM in counts and GROWTH_TO in counts:  # --big: 70, 700 and 7,000; judge 700 -> 7,000
+        small, large = GROWTH_FROM, GROWTH_TO
     systems = {n: sizes[str(n)]["systems"].get("searchkit", {}) for n in counts}
     for data in systems.values():
         if "index_bytes" in data:
@@ -1159,7 +1161,7 @@ def render_growth(sizes: dict) -> tuple[str, dict]:
         if isinstance(hits, dict) and hits:
             data["scale"]["rare_hits_range"] = (min(hits.values()), max(hits.values()))
     judged = (small, large) == (GROWTH_FROM, GROWTH_TO)
-    header = ["metric", *(f"{n:,} issues" for n in counts), f"{large // small}× issues" if small else "growth",
+    header = ["metric", *(f"{n:,} issues" for n in counts), f"growth {small:,}→{large:,}",
               "target", "verdict" if judged else ""]
     lines, verdicts = [], {}
     for name, unit, path, growth, absolute in growth_rows():
@@ -1169,17 +1171,18 @@ def render_growth(sizes: dict) -> tuple[str, dict]:
             ratio = ""
         else:
             cells = [_fmt(v, unit) for v in vals]
-            ratio = f"{vals[-1] / vals[0]:.2f}×" if all(isinstance(v, (int, float)) for v in (vals[0], vals[-1])) \
-                and vals[0] else "–"
+            a, b = vals[counts.index(small)], vals[counts.index(large)]
+            ratio = f"{b / a:.2f}×" if all(isinstance(v, (int, float)) for v in (a, b)) and a else "–"
         tgt = verdict = ""
         if growth:
             tgt = GROWTH_TARGETS[growth][0]
             if judged and ratio not in ("", "–"):
-                verdict = "PASS" if GROWTH_TARGETS[growth][1](vals[-1] / vals[0]) else "FAIL"
+                verdict = "PASS" if GROWTH_TARGETS[growth][1](b / a) else "FAIL"
         elif absolute:
             tgt = f"{LARGEST_TARGETS[absolute][0]} at {GROWTH_TO:,}"
-            if large == GROWTH_TO and vals[-1] is not None:
-                verdict = "PASS" if LARGEST_TARGETS[absolute][1](vals[-1]) else "FAIL"
+            value = vals[counts.index(large)]
+            if large == GROWTH_TO and value is not None:
+                verdict = "PASS" if LARGEST_TARGETS[absolute][1](value) else "FAIL"
         if verdict:
             verdicts[name] = verdict
         lines.append([name, *cells, ratio, tgt, verdict])
