@@ -411,3 +411,33 @@ def test_translated_tiers_select_searchkits_hits(query, options, seed_snapshot, 
     assert got.get("words", set()) == expected["words"]
     assert got.get("partial", set()) == (set() if options.get("within") else expected["partial"])
     assert {d["id"] for d in selected} == got["exact"] | got.get("words", set()) | got.get("partial", set())
+
+
+def test_bulk_is_split_into_requests_under_the_cap(seed_snapshot, tmp_path, monkeypatch):
+    """Each bulk file stays under the cap, holds whole action/document pairs, and a smaller
+    export into the same folder (with --force) leaves no stale bulk file behind."""
+    import searchkit.opensearch as os_module
+
+    monkeypatch.setattr(os_module, "BULK_CHUNK_BYTES", 60_000)
+    count, names = write_export(seed_snapshot, str(tmp_path))
+    assert len(names) > 3 and names[1:4] == ["bulk-001.ndjson", "bulk-002.ndjson", "bulk-003.ndjson"]
+    ids = []
+    for name in names[1:]:
+        data = (tmp_path / name).read_bytes()
+        lines = data.decode("utf-8").splitlines()
+        assert len(lines) % 2 == 0 and (len(data) <= 60_000 or len(lines) == 2)
+        ids += [json.loads(line)["index"]["_id"] for line in lines[::2]]
+    assert len(ids) == len(set(ids)) == count
+    monkeypatch.setattr(os_module, "BULK_CHUNK_BYTES", 50 * 2**20)
+    assert write_export(seed_snapshot, str(tmp_path), force=True)[1] == [MAPPING_FILE, "bulk-001.ndjson"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bulk-001.ndjson", MAPPING_FILE]
+
+
+def test_export_into_a_file_is_refused(seed_snapshot, tmp_path):
+    from searchkit.errors import UsageError
+
+    target = tmp_path / "hits.ndjson"
+    target.write_text("x")
+    with pytest.raises(UsageError, match="writes a folder"):
+        write_export(seed_snapshot, str(target))
+    assert target.read_text() == "x"
