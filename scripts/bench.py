@@ -4,8 +4,12 @@ Usage (from the repository, with searchkit installed in the running interpreter'
 
     python scripts/bench.py                      # archives of 70 and 700 issues (a few minutes)
     python scripts/bench.py --sizes 8,70         # quick, while developing
+    python scripts/bench.py --sizes 20,200 --systems searchkit --runs 2 --scale-runs 5   # smoke test, ~1 min
+    python scripts/bench.py --sizes 700,7000     # issue 13's growth targets (an hour or more)
     python scripts/bench.py --big                # adds 7,000 issues (long)
     python scripts/bench.py --runs 7 --out bench-out/bench.json --keep
+
+    The 7,000-issue run is never part of the test suite; it belongs here.
 
 What it builds
     For each size N, a synthetic archive of N issue files in a temp folder under /tmp: each
@@ -15,7 +19,18 @@ What it builds
     repeated means the same articles recur across issues (700 issues hold each seed's
     text 175 times): the text volume (~24 KB an issue, 700 issues ~ 16 MB) and the record
     count (~12.75 records an issue) are realistic, the vocabulary is not (it stops growing).
-    Hit counts grow with N; nothing is deduplicated.
+    Hit counts of the seeds' text grow with N; nothing is deduplicated.
+
+    So that rare terms stay rare at any size, as in a real archive, every issue also gets
+    content of its own (`personalise`): a sentence before its first "一是" paragraph with a
+    code no other issue has (SK00697: one record at any size) and a made-up name that a
+    block of 5 consecutive issues share (5 records at any size); and four real phrases of
+    the seeds that are rare in a real archive (幸福方桌, 舌尖上的安全, 青年留杭第一区,
+    营商环境体验官, CONFINED) stay only in issues 1-8, every later copy of their seed having
+    a stand-in instead (民生议事桌, ...), so their exact hits stay the same at any size
+    instead of growing tenfold with the copies. Real phrases in general cannot be kept rare
+    this way: the seeds are all the real text there is, and any phrase of them recurs in
+    every copy; these four stand for the rest.
 
 The three systems
     searchkit   the `searchkit` command and library of this repository.
@@ -65,6 +80,15 @@ What it measures (per size; times are wall clock on a warm page cache)
                       percentiles over all timed queries. "p95 of first runs" is over the
                       warm-up pass alone (each query's first run in the process), so a
                       result cache cannot flatter it.
+    rare and frequent (searchkit only; `scale_queries`) rare: the codes of the middle,
+                      first and newest issues, the names of the middle and first blocks, the
+                      four confined phrases; frequent: 人大, 代表. In a fresh worker: per query
+                      a first run, then --scale-runs timed runs of `search(..., limit=10)` with
+                      snippets (rare median and p95, p95 of the first runs; frequent median and
+                      p95); its RSS after the queries. Fresh processes: `searchkit search Q`
+                      for the middle issue's code, the middle block's name and two confined
+                      phrases, median of --runs each; "fresh search, rare" is the median of
+                      those medians.
     recall            every system's complete hit set per query (searchkit `limit=None`, only
                       the hits whose `match` is "exact" once hits carry a tier, all hits
                       before; textbook `limit=None`) against exact-substring truth: records whose
@@ -90,6 +114,17 @@ Caches and neighbours
     The JSON records the segmenter. The machine's load average is recorded at the start and end: other work on
     the same cores slows every figure.
 
+Growth (issue 13)
+    With two or more sizes, a last table puts searchkit's figures side by side for every
+    size, with the growth from the smallest to the largest and issue 13's targets: from 700
+    to 7,000 issues, fresh rare search ≤ 1.5×, rare p95 ≤ 2×, frequent top-10 ≤ 3×, full
+    build ≤ 10×; at 7,000 issues, peak memory of the build's process tree ≤ 600 MB, add one
+    issue ≤ 2 s, no-change run ≤ 1 s. Verdicts are given for a run of --sizes 700,7000 only.
+    The textbook and scan baselines run only at sizes up to --baseline-max (700).
+    Peak memory of a process tree is the largest of ru_maxrss (largest single process) and
+    the sampled sum of PSS over the tree; the sampled sum of RSS is shown beside it (it
+    counts the pages forked workers share once per process, so it is an upper bound).
+
 Output
     One plain-text table per size (metric | searchkit | textbook | scan | searchkit/textbook
     | target | verdict; verdicts at 700 issues, where the targets of issue 5 apply), and all
@@ -105,6 +140,7 @@ Profiles
 Internal sub-commands (used by the benchmark itself, not meant to be run by hand):
     bench.py _textbook-build ARCHIVE INDEX
     bench.py _latency SYSTEM ARCHIVE INDEX QUERIES.json PASSES
+    bench.py _scale INDEX SCALE-QUERIES.json RUNS OUT.json
 """
 
 from __future__ import annotations
@@ -194,6 +230,41 @@ TARGETS = {
     "wrong_hits": ("= 0", lambda v: v == 0),
 }
 
+# Issue 13: how costs grow with the archive, from the smallest to the largest size of one run
+# (judged for 700 -> 7,000 issues). (metric key, label, unit, target text, test of the ratio)
+GROWTH_FROM, GROWTH_TO = 700, 7000
+GROWTH_TARGETS = {
+    "scale.fresh_rare_s": ("≤ 1.5×", lambda r: r <= 1.5),
+    "scale.rare_p95_ms": ("≤ 2×", lambda r: r <= 2),
+    "scale.frequent_median_ms": ("≤ 3×", lambda r: r <= 3),
+    "build_s": ("≤ 10×", lambda r: r <= 10),
+}
+# ... and absolute targets at the largest size
+LARGEST_TARGETS = {
+    "build_peak_mb": ("≤ 600 MB", lambda v: v <= 600),
+    "add_s": ("≤ 2 s", lambda v: v <= 2),
+    "nochange_s": ("≤ 1 s", lambda v: v <= 1),
+}
+FREQUENT_WORDS = ("人大", "代表")
+
+
+def scale_queries(count: int) -> dict:
+    """Rare and frequent queries for an archive of `count` issues, each with a label that is
+    the same at every size (the codes and names differ: each size has its own middle issue).
+
+    rare      an issue's own code (hits: that issue), a name shared by a block of issues
+              (a handful), the real seed phrases confined to the first issues (CONFINED);
+    frequent  人大 and 代表, in most records at any size.
+    `fresh` marks the rare queries also timed as fresh processes."""
+    mid = max(1, count // 2)
+    rare = [("code, middle issue", issue_code(mid), True), ("name, middle block", issue_name(mid), True),
+            ("code, first issue", issue_code(1), False), ("code, newest issue", issue_code(count), False),
+            ("name, first block", issue_name(1), False)]
+    phrases = list(CONFINED)
+    rare += [(p, p, i < 2) for i, p in enumerate(phrases)]
+    return {"rare": [{"label": l, "q": q, "fresh": f} for l, q, f in rare],
+            "frequent": [{"label": w, "q": w, "fresh": False} for w in FREQUENT_WORDS]}
+
 
 # --------------------------------------------------------------------------- synthetic archives
 
@@ -226,9 +297,56 @@ def rewrite_header(text: str, number: int, total: int, date: dt.date) -> str:
     return "\n".join([head, *lines[_HEADER_LINES:]])
 
 
+# Content of its own for every issue, so that rare terms stay rare as the archive grows (a
+# real archive's vocabulary keeps growing; four seeds repeated would make every term's hit
+# count grow with the archive):
+# - a code no other issue has (SK00697), in a sentence inserted before the first "一是"
+#   paragraph of the issue: one issue's hits at any size;
+# - in the same sentence, a made-up three-character name shared by a block of NAME_BLOCK
+#   consecutive issues: a handful of hits at any size;
+# - real phrases of the seeds that are rare in a real archive (CONFINED) stay only in the
+#   first CONFINED_HOME issues (two copies of each seed); every later copy has a stand-in
+#   instead, so their hit counts stay the same at any size instead of growing tenfold.
+NAME_BLOCK = 5
+_SURNAMES = "甄郦阙蒯訾亓甯蔺厍晏竺邝隗雍闵乜郗仉亢冼"
+_GIVEN = "翀昶珺旻玥琰朔钊瑀煜璟湛骞曦暄颢彧祎瑾琮喆昊堃焱淼鑫垚森晟炜璐珂滢泓澍沣霖霏雯婕"
+_GIVEN2 = "宁安平和顺康泰嘉怡然舒朗逸清远航峻毅博睿"
+CONFINED = {"幸福方桌": "民生议事桌", "舌尖上的安全": "校园餐食安全", "青年留杭第一区": "青年友好城区",
+            "营商环境体验官": "营商环境观察员"}
+CONFINED_HOME = 8  # issues 1-8 keep the CONFINED phrases: two copies of each of the four seeds
+_FIRST_POINT = re.compile(r"^[*#\s]*一是")
+
+
+def issue_code(total: int) -> str:
+    """The code only issue `total` holds."""
+    return f"SK{total:05d}"
+
+
+def issue_name(total: int) -> str:
+    """The name the issues of `total`'s block of NAME_BLOCK share (one-to-one for 320,000 blocks)."""
+    b = (total - 1) // NAME_BLOCK
+    s, b = _SURNAMES[b % len(_SURNAMES)], b // len(_SURNAMES)
+    g, b = _GIVEN[b % len(_GIVEN)], b // len(_GIVEN)
+    return s + g + _GIVEN2[b % len(_GIVEN2)]
+
+
+def personalise(text: str, total: int) -> str:
+    """The issue's own sentence inserted, and the confined phrases replaced after the first issues."""
+    if total > CONFINED_HOME:
+        for phrase, stand_in in CONFINED.items():
+            text = text.replace(phrase, stand_in)
+    lines = text.split("\n")
+    at = next((i for i in range(_HEADER_LINES, len(lines)) if _FIRST_POINT.match(lines[i])), None)
+    if at is None:
+        raise SystemExit("a seed issue has no paragraph starting with 一是; cannot give issues content of their own")
+    sentence = f"{issue_name(total)}同志通报了编号为{issue_code(total)}的备案事项办理情况。"
+    return "\n".join([*lines[:at], sentence, "", *lines[at:]])
+
+
 def write_issue(folder: Path, seeds: list[str], total: int, number: int, date: dt.date) -> Path:
     path = folder / f"{total:05d}.txt"
-    path.write_text(rewrite_header(seeds[total % len(seeds)], number, total, date), encoding="utf-8")
+    text = personalise(rewrite_header(seeds[total % len(seeds)], number, total, date), total)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -313,6 +431,7 @@ class Run:
     tree_peak_mb: float  # sampled sum of PSS (else RSS) over the process tree
     status: int
     stderr: str
+    tree_rss_peak_mb: float = 0.0  # sampled sum of RSS over the process tree (counts shared pages per process)
 
     @property
     def peak_mb(self) -> float:
@@ -334,8 +453,8 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _memory_kb(pid: int) -> int:
-    for path, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+def _memory_kb(pid: int, fields=("Pss:", "VmRSS:")) -> int:
+    for path, field in ((f"/proc/{pid}/smaps_rollup", fields[0]), (f"/proc/{pid}/status", fields[1])):
         try:
             with open(path) as f:
                 for line in f:
@@ -349,12 +468,14 @@ def _memory_kb(pid: int) -> int:
 class _TreeSampler(threading.Thread):
     def __init__(self, pid: int, every: float = 0.1):
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak_kb = pid, every, 0
+        self.pid, self.every, self.peak_kb, self.rss_peak_kb = pid, every, 0, 0
         self.done = threading.Event()
 
     def run(self):
         while not self.done.is_set():
-            self.peak_kb = max(self.peak_kb, sum(_memory_kb(p) for p in _tree(self.pid)))
+            tree = _tree(self.pid)
+            self.peak_kb = max(self.peak_kb, sum(_memory_kb(p) for p in tree))
+            self.rss_peak_kb = max(self.rss_peak_kb, sum(_memory_kb(p, ("Rss:", "VmRSS:")) for p in tree))
             self.done.wait(self.every)
 
 
@@ -382,7 +503,8 @@ def run_measured(cmd: list[str], cwd: Path | None = None, sample: bool = False, 
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-               (sampler.peak_kb / 1024) if sampler else 0.0, proc.returncode, text)
+               (sampler.peak_kb / 1024) if sampler else 0.0, proc.returncode, text,
+               (sampler.rss_peak_kb / 1024) if sampler else 0.0)
 
 
 def _child_env() -> dict:
@@ -483,6 +605,7 @@ def bench_searchkit(archive: Path, index: Path, count: int, seeds: list[str], ar
                                  cwd=work, sample=True), "searchkit index --rebuild")
     out["build_s"], out["build_cpu_s"], out["build_peak_mb"] = build.seconds, build.cpu_seconds, build.peak_mb
     out["build_maxrss_mb"], out["build_tree_peak_mb"] = build.maxrss_mb, build.tree_peak_mb
+    out["build_tree_rss_peak_mb"] = build.tree_rss_peak_mb
     gen = live_generation(index)
     out["index_bytes"] = dir_size(gen)
     out["index_files"] = _size_breakdown(gen)
@@ -490,6 +613,7 @@ def bench_searchkit(archive: Path, index: Path, count: int, seeds: list[str], ar
     out["latency"] = summarise_latency(latency_worker("searchkit", archive, index, args.passes, work))
     out["fresh"] = {q: fresh_median([*sk, "search", q, "--index-dir", str(index), "--limit", "10"], args.runs, work)
                     for q in FRESH_QUERIES}
+    out["scale"] = bench_scale(sk, index, count, args, work)
 
     extra = write_extra_issue(archive, count, seeds)
     update = [*sk, "index", str(archive), "--index-dir", str(index)]
@@ -500,6 +624,80 @@ def bench_searchkit(archive: Path, index: Path, count: int, seeds: list[str], ar
     out["nochange_s"] = checked(run_measured(update, cwd=work), "searchkit index (nothing changed)").seconds
     out["index_bytes_after_updates_all_generations"] = dir_size(index)
     return out
+
+
+def bench_scale(sk: list[str], index: Path, count: int, args, work: Path) -> dict:
+    """Rare and frequent queries (`scale_queries`): in-process top-10 times in a fresh worker,
+    and fresh-process searches for the rare queries marked `fresh`."""
+    queries = scale_queries(count)
+    qfile = work / "queries-scale.json"
+    qfile.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+    outfile = work / "scale.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "_scale", str(index), str(qfile), str(args.scale_runs),
+           str(outfile)]
+    run = checked(run_measured(cmd, cwd=work, sample=True), "the scale query worker")
+    data = json.loads(outfile.read_text(encoding="utf-8"))
+    data["worker_peak_mb"] = run.peak_mb
+    out: dict = {"queries": data["queries"], "open_ms": data["open_ms"], "worker_rss_mb": data["rss_mb"],
+                 "worker_peak_mb": run.peak_mb}
+    for kind in ("rare", "frequent"):
+        times = [t for q in data["queries"].values() if q["kind"] == kind for t in q["ms"]]
+        firsts = [q["first_ms"] for q in data["queries"].values() if q["kind"] == kind]
+        out[f"{kind}_median_ms"] = statistics.median(times)
+        out[f"{kind}_p95_ms"] = percentile(times, 95)
+        out[f"{kind}_first_p95_ms"] = percentile(firsts, 95)
+        out[f"{kind}_hits"] = {label: q["hits"] for label, q in data["queries"].items() if q["kind"] == kind}
+    fresh = {}
+    for spec in queries["rare"]:
+        if spec["fresh"]:
+            fresh[spec["label"]] = dict(fresh_median([*sk, "search", spec["q"], "--index-dir", str(index), "--limit",
+                                                      "10"], args.runs, work), q=spec["q"])
+    out["fresh"] = fresh
+    out["fresh_rare_s"] = statistics.median(f["median_s"] for f in fresh.values())
+    out["fresh_rare_worst_s"] = max(f["median_s"] for f in fresh.values())
+    out["fresh_rare_maxrss_mb"] = max(f["maxrss_median_mb"] for f in fresh.values())
+    return out
+
+
+def scale_main(index: str, qfile: str, runs: str, outfile: str) -> None:
+    """In-process: open the index once; per query a first run (timed apart: the process's
+    caches are cold for that query), then `runs` timed runs of `search(..., limit=10)` with
+    snippets, as the CLI asks for a page."""
+    from searchkit.index import open_snapshot
+    from searchkit.query import search
+
+    queries = json.loads(Path(qfile).read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    snapshot = open_snapshot(Path(index))
+    out: dict = {"queries": {}}
+    opened = False
+    for kind in ("rare", "frequent"):
+        for spec in queries[kind]:
+            t = time.perf_counter()
+            result = search(snapshot, spec["q"], limit=10)
+            first = (time.perf_counter() - t) * 1000
+            if not opened:
+                out["open_ms"], opened = (time.perf_counter() - started) * 1000, True
+            times = []
+            for _ in range(int(runs)):
+                t = time.perf_counter()
+                search(snapshot, spec["q"], limit=10)
+                times.append((time.perf_counter() - t) * 1000)
+            out["queries"][spec["label"]] = {"q": spec["q"], "kind": kind, "hits": result.tiers.get("exact", 0),
+                                             "total": result.total, "tiers": result.tiers, "first_ms": first,
+                                             "ms": times}
+    out["rss_mb"] = _own_memory_mb()
+    Path(outfile).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+
+
+def _own_memory_mb() -> dict:
+    """This process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    found = {}
+    with open("/proc/self/status", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                found[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return {"now": found.get("VmRSS", 0.0), "peak": found.get("VmHWM", 0.0)}
 
 
 def _size_breakdown(folder: Path) -> dict[str, int]:
@@ -787,7 +985,7 @@ def bench_size(count: int, seeds: list[str], args, tmp: Path) -> dict:
         "scan": lambda: bench_scan(archive, args, work),
     }
     for name, bench in benches.items():
-        if name not in args.systems:
+        if name not in args.systems or (name != "searchkit" and count > args.baseline_max):
             continue
         print(f"[{count} issues] {name} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
@@ -923,6 +1121,92 @@ def render_table(result: dict) -> tuple[str, dict]:
     return "\n".join(out), verdicts
 
 
+def growth_rows() -> list[tuple]:
+    """(label, unit, data path under systems.searchkit, growth target key, largest-size target key)."""
+    return [
+        ("records", "", "latency.docs", None, None),
+        ("rare queries: exact hits (fewest-most)", "range", "scale.rare_hits_range", None, None),
+        ("fresh search, rare (median of queries)", "s", "scale.fresh_rare_s", "scale.fresh_rare_s", None),
+        ("  slowest rare query (median)", "s", "scale.fresh_rare_worst_s", None, None),
+        ("  its peak RSS", "MB", "scale.fresh_rare_maxrss_mb", None, None),
+        ("rare top-10 in-process, median", "ms", "scale.rare_median_ms", None, None),
+        ("rare top-10 in-process, p95", "ms", "scale.rare_p95_ms", "scale.rare_p95_ms", None),
+        ("  p95 of first runs", "ms", "scale.rare_first_p95_ms", None, None),
+        ("frequent top-10 (人大, 代表), median", "ms", "scale.frequent_median_ms", "scale.frequent_median_ms", None),
+        ("  p95", "ms", "scale.frequent_p95_ms", None, None),
+        ("search process RSS after the queries", "MB", "scale.worker_rss_mb.now", None, None),
+        ("full build", "s", "build_s", "build_s", None),
+        ("  build CPU (user+sys)", "s", "build_cpu_s", None, None),
+        ("peak memory of the build's process tree", "MB", "build_peak_mb", None, "build_peak_mb"),
+        ("  sum of RSS over the tree (sampled)", "MB", "build_tree_rss_peak_mb", None, None),
+        ("add one issue", "s", "add_s", None, "add_s"),
+        ("no-change run", "s", "nochange_s", None, "nochange_s"),
+        ("index size", "MB", "index_mb", None, None),
+        ("index size / text byte", "x", "index_ratio", None, None),
+    ]
+
+
+def render_growth(sizes: dict) -> tuple[str, dict]:
+    """Side by side: every size of the run, the growth from the smallest to the largest, the
+    targets of issue 13 (judged when the run goes from 700 to 7,000 issues)."""
+    counts = sorted(int(k) for k in sizes)
+    small, large = counts[0], counts[-1]
+    if GROWTH_FROM in counts and GROWTH_TO in counts:  # --big: 70, 700 and 7,000; judge 700 -> 7,000
+        small, large = GROWTH_FROM, GROWTH_TO
+    systems = {n: sizes[str(n)]["systems"].get("searchkit", {}) for n in counts}
+    for data in systems.values():
+        if "index_bytes" in data:
+            data["index_mb"] = data["index_bytes"] / 1e6
+        hits = _get(data, "scale.rare_hits")
+        if isinstance(hits, dict) and hits:
+            data["scale"]["rare_hits_range"] = (min(hits.values()), max(hits.values()))
+    judged = (small, large) == (GROWTH_FROM, GROWTH_TO)
+    header = ["metric", *(f"{n:,} issues" for n in counts), f"growth {small:,}→{large:,}",
+              "target", "verdict" if judged else ""]
+    lines, verdicts = [], {}
+    for name, unit, path, growth, absolute in growth_rows():
+        vals = [_get(systems[n], path) for n in counts]
+        if unit == "range":
+            cells = [f"{v[0]}-{v[1]}" if v else "–" for v in vals]
+            ratio = ""
+        else:
+            cells = [_fmt(v, unit) for v in vals]
+            a, b = vals[counts.index(small)], vals[counts.index(large)]
+            ratio = f"{b / a:.2f}×" if all(isinstance(v, (int, float)) for v in (a, b)) and a else "–"
+        tgt = verdict = ""
+        if growth:
+            tgt = GROWTH_TARGETS[growth][0]
+            if judged and ratio not in ("", "–"):
+                verdict = "PASS" if GROWTH_TARGETS[growth][1](b / a) else "FAIL"
+        elif absolute:
+            tgt = f"{LARGEST_TARGETS[absolute][0]} at {GROWTH_TO:,}"
+            value = vals[counts.index(large)]
+            if large == GROWTH_TO and value is not None:
+                verdict = "PASS" if LARGEST_TARGETS[absolute][1](value) else "FAIL"
+        if verdict:
+            verdicts[name] = verdict
+        lines.append([name, *cells, ratio, tgt, verdict])
+    widths = [max(_width(str(r[i])) for r in [header, *lines]) for i in range(len(header))]
+    fmt_row = lambda r: "  ".join(_pad(str(c), widths[i], right=0 < i <= len(counts) + 1)
+                                  for i, c in enumerate(r)).rstrip()
+    out = [f"== growth: searchkit from {small:,} to {large:,} issues (rare: an issue's own code, a name "
+           f"{NAME_BLOCK} issues share, seed phrases kept in {CONFINED_HOME} issues; frequent: "
+           f"{', '.join(FREQUENT_WORDS)}) =="]
+    out += [fmt_row(header), "  ".join("-" * w for w in widths).rstrip(), *map(fmt_row, lines)]
+    for n in counts:
+        per = _get(systems[n], "scale.queries") or {}
+        if per:
+            out.append(f"{n:,} issues, per query: exact hits/all hits, median ms: " + "; ".join(
+                f"{label} {q['q']} {q['hits']}/{q['total']} {statistics.median(q['ms']):.1f}"
+                for label, q in per.items()))
+    if judged:
+        passed = sum(v == "PASS" for v in verdicts.values())
+        out.append(f"targets of issue 13: {passed}/{len(verdicts)} PASS")
+    else:
+        out.append(f"(the targets are judged for a run of --sizes {GROWTH_FROM},{GROWTH_TO})")
+    return "\n".join(out), verdicts
+
+
 def render_profile(prof: dict, top: int = 8) -> str:
     out = [f"searchkit profile (full listings in {prof['folder']}):"]
     imports = prof["search_imports"]
@@ -980,6 +1264,11 @@ def parse_args(argv):
     p.add_argument("--big", action="store_true", help="also 7,000 issues")
     p.add_argument("--runs", type=int, default=5, help="fresh-process runs per search (median; default 5)")
     p.add_argument("--passes", type=int, default=3, help="timed passes over the query set in-process (default 3)")
+    p.add_argument("--scale-runs", type=int, default=20,
+                   help="timed in-process runs per rare or frequent query (default 20)")
+    p.add_argument("--baseline-max", type=int, default=TARGET_SIZE,
+                   help=f"run the textbook and scan baselines only at sizes up to this (default {TARGET_SIZE}: "
+                        f"the textbook build of 7,000 issues alone takes half an hour)")
     p.add_argument("--systems", default="searchkit,textbook,scan", help="which systems to run (default all three)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON output (default bench-out/bench.json)")
     p.add_argument("--keep", action="store_true", help="keep the temp archives and indexes (their folder is printed)")
@@ -1002,6 +1291,9 @@ def main(argv=None) -> int:
     if argv[:1] == ["_latency"]:
         latency_main(*argv[1:])
         return 0
+    if argv[:1] == ["_scale"]:
+        scale_main(*argv[1:])
+        return 0
     args = parse_args(argv)
     seeds = seed_texts()
     info = machine_info()
@@ -1010,7 +1302,9 @@ def main(argv=None) -> int:
     report = {"machine": info, "config": {"sizes": args.sizes, "runs": args.runs, "passes": args.passes,
                                           "systems": args.systems, "queries": QUERIES,
                                           "fresh_queries": list(FRESH_QUERIES), "issues_per_year": ISSUES_PER_YEAR},
-              "targets": {k: v[0] for k, v in TARGETS.items()}, "sizes": {}}
+              "targets": {k: v[0] for k, v in TARGETS.items()},
+              "growth_targets": {**{k: v[0] for k, v in GROWTH_TARGETS.items()},
+                                 **{k: f"{v[0]} at {GROWTH_TO}" for k, v in LARGEST_TARGETS.items()}}, "sizes": {}}
     tables = []
     try:
         for count in args.sizes:
@@ -1021,6 +1315,10 @@ def main(argv=None) -> int:
             result["verdicts"] = verdicts
             report["sizes"][str(count)] = result
             tables.append(text)
+            print(text + "\n", flush=True)
+        if len(report["sizes"]) > 1:
+            text, verdicts = render_growth(report["sizes"])
+            report["growth"] = {"table": text, "verdicts": verdicts}
             print(text + "\n", flush=True)
     finally:
         if not args.keep:

@@ -381,7 +381,8 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_mis
               help="How many hits to show; 0 for all.")
 @click.option("--page", "-p", type=click.IntRange(min=1), default=None, help="Show this page of --limit hits (1, 2, …).")
 @click.option("--offset", type=click.IntRange(min=0), default=None, help="Skip this many hits first.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "opensearch"]), default="text",
+              show_default=True, help="opensearch: print the OpenSearch _search request instead (docs/scale-out.md).")
 @click.option("--count", "-c", "count_only", is_flag=True, help="Print only the number of hits.")
 @click.option("--ids", "ids_only", is_flag=True, help="Print only the ids of the hits shown, one a line (-n 0: all).")
 @click.option("--facets", is_flag=True, help="Also count the hits per district, year and section.")
@@ -428,6 +429,12 @@ def search(query: str, district, section, year, issues, since, until, authors, o
     if count_only:
         limit, skip = 1, 0
     snapshot = _snapshot(index_dir)
+    if fmt == "opensearch":
+        from .opensearch import translate
+
+        click.echo(json.dumps(translate(snapshot, query, filters, sort, limit, skip, exact, within, facets),
+                              ensure_ascii=False, indent=2))
+        return
     result = run_search(snapshot, query, filters, sort=sort or ("relevance" if query.strip() else "date"),
                         limit=limit or None, facets=facets, exact=exact, within=within, offset=skip)
     _note_issue_years(snapshot, filters)
@@ -541,8 +548,9 @@ def trust(index_dir: str | None) -> None:
 @click.option("--output", "-o", required=True, metavar="FILE", help="The file to write; - for standard output.")
 @filter_options
 @click.option("--partial", is_flag=True, help="Also write the partial matches (by default: exact and words tiers).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), default=None,
-              help="Output format (default: from the file's extension, else csv).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx", "opensearch"]), default=None,
+              help="Output format (default: from the file's extension, else csv). opensearch: the whole index "
+                   "as mapping.json and bulk files in the folder FILE.")
 @click.option("--columns", metavar="A,B,…",
               help="Columns to write, comma-separated, in this order. Default: rank, score, id, date, issue, "
                    "issue_total, section, district, title, org, authors, snippet, source.")
@@ -570,6 +578,10 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     from .query import search as run_search
 
     filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
+    if fmt == "opensearch":
+        from .opensearch import cli_export
+
+        return cli_export(query, filters, output, force, lambda: _snapshot(index_dir))
     cols = parse_columns(columns)
     fmt = format_for(output, fmt)
     if output != "-" and os.path.lexists(output) and not force and sys.stdin.isatty():
