@@ -187,14 +187,13 @@ def _segmenter(root: Path):
 
 def documents(snapshot, segment):
     """(id, document) for every record of the index, in docnum order, as the bulk files hold them."""
-    searcher = snapshot.shared_searcher()
     for d in snapshot.store.live:
-        s = searcher.stored_fields(d)
-        authors = [a for a in s.get("authors", "").split(",") if a]
+        s = snapshot.store.shown(d)
+        authors = list(s.get("authors", []))
         title, toc, org, body = s.get("title", ""), s.get("toc_title", ""), s.get("org", ""), s.get("body", "")
         yield s["id"], {
             "id": s["id"], "publication": s.get("publication", ""), "issue": s.get("issue", 0),
-            "issue_total": s.get("issue_total", 0), "date": s["date"].date().isoformat(), "seq": s.get("seq", 0),
+            "issue_total": s.get("issue_total", 0), "date": s["date"], "seq": s.get("seq", 0),
             "kind": s.get("kind", ""), "section": s.get("section", ""), "district": s.get("district", ""),
             "title": title, "toc_title": toc, "body": body, "org": org, "authors": authors,
             "source": s.get("source", ""),
@@ -263,11 +262,6 @@ def write_export(snapshot, folder: str, force: bool = False) -> tuple[int, list[
 def _any_text(key: str) -> dict:
     """The key as a substring of any text field: the exact tier's test (grep on the search key)."""
     return {"multi_match": {"query": key, "type": "phrase", "fields": list(TEXT_FIELDS)}}
-
-
-def _token(word: str) -> dict:
-    """A jieba word among a record's words (Whoosh's postings in searchkit)."""
-    return {"multi_match": {"query": word, "fields": [f.split("^")[0] for f in WORD_FIELDS]}}
 
 
 def _phrase(field: str, key: str) -> dict:
@@ -397,7 +391,7 @@ class Translator:
             if held:
                 units.append((self.word(w), weight, weak, (id(w), False)))
             for p, pw in parts:
-                clause = _token(p) if held else _any_text(p)
+                clause = _any_text(p)  # a part counts as a substring, as every word does
                 units.append((clause, weight * PART_CREDIT * pw / part_weight, weak, (id(w), True)))
         return units, total
 
@@ -534,12 +528,11 @@ def translate(snapshot, text: str, filters=None, sort: str | None = None, limit:
     else:
         tree = parse_query(text)
         store = snapshot.store
-        searcher = snapshot.shared_searcher()
         synonyms = synonyms_for(snapshot)
-        vocab = Vocabulary(searcher.reader(), synonyms)
+        vocab = Vocabulary(store, synonyms)
         terms = positive_terms(tree)
         understanding = understand(terms, vocab, synonyms, exact)
-        matcher = Matcher(store, searcher, set(store.live), understanding, vocab)
+        matcher = Matcher(store, snapshot.shared_searcher, store.live_set, understanding, vocab)
         tr = Translator(understanding, matcher, known)
 
         text_terms = [t for t in terms if t.field in ("", "title")]
