@@ -306,3 +306,11 @@ def test_the_shipped_pinyin_table_is_what_pypinyin_makes():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "searchkit" / "data" / "pinyin.txt").read_text(encoding="utf-8") == module.table()
+
+
+@pytest.mark.parametrize("code", ["zq2024", "2024zq", "xk697"])
+def test_a_code_has_no_parts_to_match_in_part(seed_snapshot, code):
+    """A code or a number no record holds finds nothing: its digits (2024, 697) are in many
+    records, but only Chinese words count in part through their pieces."""
+    result = search(seed_snapshot, code, limit=None)
+    assert result.total == 0 and result.hits == []

@@ -282,7 +282,12 @@ class Matcher:
 
     def parts(self, key: str, known: bool) -> list[tuple[str, set[int]]]:
         """The parts of a word that some document holds: shorter index words inside a known
-        word of three or more characters; character pairs of a word no document holds."""
+        word of three or more characters; character pairs of a word no document holds. Only
+        Chinese words have parts: a code or a number (SK00350, 2024) is whole or nothing."""
+        from .understand import _CJK
+
+        if not _CJK.fullmatch(key):
+            return []
         if known:
             if len(key) < 3 or self.vocab is None:
                 return []
