@@ -32,7 +32,6 @@ from .segment import PARTS, Segment, write
 STORE_FORMAT = 3
 STORE_FILES = ("store.json",)  # written afresh by every update; segment files are linked
 _SEGID = re.compile(r"[0-9a-z]{1,64}")
-_ALL = tuple(range(len(FIELDS)))
 
 
 class _Column(Sequence):
@@ -125,35 +124,36 @@ class TextStore:
 
     # ------------------------------------------------------------------ matching
 
-    def _find(self, key: str, fields: tuple[int, ...], within: Iterable[int] | None) -> set[int]:
-        """Docnums (of `within`, if given) where one of `fields` contains `key`."""
-        title = fields == (0,)
-        exact = len(key) <= 2 and (title or fields == _ALL)  # the postings are the answer
+    def _find(self, key: str, field: int | None, within: Iterable[int] | None) -> set[int]:
+        """Docnums (of `within`, if given) where `field` (None: any field) contains `key`."""
+        exact = len(key) <= 2 and field in (None, 0)  # the postings are the answer
         if within is not None:
             within = within if isinstance(within, (set, frozenset)) else set(within)
             if len(within) <= 64:  # a handful: check them, no postings needed
-                return {d for d in within if d not in self.deleted and self._holds(d, key, fields)}
+                out = set()
+                for d in within:
+                    if d not in self.deleted:
+                        seg, local = self.locate(d)
+                        if seg.holding(key, (local,), field):
+                            out.add(d)
+                return out
         out: set[int] = set()
         for seg, base in zip(self.segments, self.bases):
             if not seg.count:
                 continue
-            local = (seg.title_grams if title else seg.grams).candidates(key)
+            local = (seg.title_grams if field == 0 else seg.grams).candidates(key)
             if local is None:
                 local = range(seg.count)
-            found = set(local) if not base else {base + d for d in local}
             if within is not None:
-                found &= within
+                local = {d for d in local if base + d in within} if len(local) < len(within) \
+                    else {d - base for d in within if base <= d < base + seg.count and d - base in local}
+            if not exact:
+                local = seg.holding(key, local, field)
+            found = set(local) if not base else {base + d for d in local}
             if self.deleted:
                 found -= self.deleted
-            if not exact:
-                found = {d for d in found if self._holds(d, key, fields)}
             out |= found
         return out
-
-    def _holds(self, docnum: int, key: str, fields: tuple[int, ...]) -> bool:
-        seg, local = self.locate(docnum)
-        keys = seg.keys(local)
-        return any(key in keys[f] for f in fields)
 
     def holds_character(self, char: str) -> bool:
         """Whether any document (deleted ones included) holds the character."""
@@ -161,11 +161,11 @@ class TextStore:
 
     def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums whose `field` contains `key`; only those `within`, if given."""
-        return self._find(key, (FIELDS.index(field),), within)
+        return self._find(key, FIELDS.index(field), within)
 
     def docs_with_text(self, key: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums where any field (title, body, byline) contains `key`."""
-        return self._find(key, _ALL, within)
+        return self._find(key, None, within)
 
     _CACHE_KEYS = 256  # keys whose documents a store remembers (a long-running process reuses them)
     _CACHE_DOCS = 2_000_000  # and at most this many docnums in all

@@ -57,6 +57,8 @@ def write(docs_grams, count: int, f) -> None:
     """Write the gram table of a segment of `count` documents into the binary file `f`, from
     each local document's grams (None for none) in docnum order: an iterable, each set
     dropped once posted; each posting list is dropped once written."""
+    width = 2 if count <= 0xFFFF else 4
+    typecode = "H" if width == 2 else "I"
     postings: dict[str, array] = {}
     for d, grams in enumerate(docs_grams):
         if not grams:
@@ -64,9 +66,8 @@ def write(docs_grams, count: int, f) -> None:
         for g in grams:
             p = postings.get(g)
             if p is None:
-                p = postings[g] = array("I")
+                p = postings[g] = array(typecode)
             p.append(d)
-    width = 2 if count <= 0xFFFF else 4
     order = sorted(postings, key=code)
     ends, total = array("I"), 0
     for g in order:
@@ -76,8 +77,7 @@ def write(docs_grams, count: int, f) -> None:
     f.write(_le(array("Q", map(code, order))))
     f.write(_le(ends))
     for g in order:
-        p = postings.pop(g)
-        f.write(_le(p if width == 4 else array("H", p)))
+        f.write(_le(postings.pop(g)))
 
 
 def _le(a: array) -> bytes:

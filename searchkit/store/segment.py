@@ -4,8 +4,8 @@ documents of one Whoosh segment, in its docnum order.
 Files, all named `store-<segment id>.<part>`:
 
     .rows     JSON: each document's row (id, district, section, date), null for none
-    .text     UTF-16-LE: every document's four field keys one after another
-    .offsets  where each field key starts and ends in .text (4 x documents + 1 numbers)
+    .text     UTF-16-LE: every document's four field keys, joined by FIELD_SEPARATOR
+    .offsets  where each document starts and ends in .text (documents + 1 numbers)
     .breaks   sentence and paragraph ends in each body key, with where each document's start
     .grams    character postings of all four fields (see `grams`)
     .tgrams   character postings of the title alone
@@ -33,6 +33,8 @@ from . import grams
 from .grams import Grams, _le, _view, grams_of
 from .records import Entry, StoreRow
 
+FIELD_SEPARATOR = "\x1e"  # between a document's field keys in .text; no key holds it
+
 PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words", "shown")
 WORD_FIELDS = ("title_words", "body_words", "byline_words")  # the Whoosh fields of jieba's words
 
@@ -48,12 +50,11 @@ def write(folder: Path, segid: str, entries: list[Entry | None], reader, write_f
     at = 0
     body = 0
     for e in entries:
-        for i, key in enumerate(e.keys if e is not None else ("", "", "", "")):
-            chunks.append(key)
-            at += len(key.encode("utf-16-le", "surrogatepass")) // 2
-            offsets.append(at)
-            if i == 1:
-                body += len(key)
+        keys = e.keys if e is not None else ("", "", "", "")
+        chunks.append(FIELD_SEPARATOR.join(keys))
+        at += len(chunks[-1].encode("utf-16-le", "surrogatepass")) // 2
+        offsets.append(at)
+        body += len(keys[1])
     write_file(folder / f"store-{segid}.text", "".join(chunks).encode("utf-16-le", "surrogatepass"))
     write_file(folder / f"store-{segid}.offsets", _le(offsets))
     s_ends, s_at, p_ends, p_at = array("I"), array("I", [0]), array("I"), array("I", [0])
@@ -125,47 +126,51 @@ class Segment:
     def _text(self):
         text = _mapped(self._path("text"))
         offsets = _view(_mapped(self._path("offsets")), "I")
-        if len(offsets) != 4 * self.count + 1 or offsets[-1] * 2 != len(text):
+        if len(offsets) != self.count + 1 or offsets[-1] * 2 != len(text):
             raise ValueError("text and offsets")
         return text, offsets
 
     _CACHED = 20_000  # decoded documents a segment keeps (a long-running process reuses them)
 
-    def keys(self, local: int) -> tuple[str, str, str, str]:
-        """A document's four field keys, decoded once and kept."""
-        cache = self.__dict__.setdefault("_keys", {})
-        keys = cache.get(local)
-        if keys is None:
+    @cached_property
+    def _decoded(self) -> dict[int, str]:
+        return {}
+
+    def whole(self, local: int) -> str:
+        """A document's four field keys joined by FIELD_SEPARATOR, decoded once and kept: a
+        key is in one of the fields exactly when it is in this string."""
+        whole = self._decoded.get(local)
+        if whole is None:
             text, offsets = self._text
-            i = 4 * local
-            a, b, c, d, e = offsets[i:i + 5]
             try:
-                whole = text[2 * a:2 * e].tobytes().decode("utf-16-le", "surrogatepass")
-            except UnicodeDecodeError as exc:  # offsets out of order: a damaged file
+                whole = text[2 * offsets[local]:2 * offsets[local + 1]].tobytes().decode("utf-16-le", "surrogatepass")
+                if whole.count(FIELD_SEPARATOR) != 3:
+                    raise ValueError("a document without its four fields")
+            except (UnicodeDecodeError, ValueError) as exc:  # offsets out of order: a damaged file
                 from . import damaged
 
                 raise damaged(self.folder, exc) from None
-            b, c, d, e = b - a, c - a, d - a, e - a
-            keys = (whole[:b], whole[b:c], whole[c:d], whole[d:e]) if len(whole) == e \
-                else self._split(whole, (b, c, d))
-            if len(cache) >= self._CACHED:
-                cache.clear()
-            cache[local] = keys
-        return keys
+            if len(self._decoded) >= self._CACHED:
+                self._decoded.clear()
+            self._decoded[local] = whole
+        return whole
 
-    @staticmethod
-    def _split(whole: str, cuts) -> tuple[str, str, str, str]:
-        """Cut at UTF-16 offsets a string that holds characters beyond the BMP (two units each)."""
-        units = whole.encode("utf-16-le", "surrogatepass")
-        b, c, d = (2 * x for x in cuts)
-        return tuple(units[x:y].decode("utf-16-le", "surrogatepass") for x, y in ((0, b), (b, c), (c, d), (d, len(units))))
+    def keys(self, local: int) -> tuple[str, str, str, str]:
+        """A document's four field keys (title, body, org, authors)."""
+        return tuple(self.whole(local).split(FIELD_SEPARATOR))
 
     def key(self, local: int, field: int) -> str:
-        return self.keys(local)[field]
+        return self.whole(local).split(FIELD_SEPARATOR, field + 1)[field]
+
+    def holding(self, key: str, local, field: int | None = None) -> set[int]:
+        """Of the local docnums `local`, those where `key` is in any field (or in `field`)."""
+        decoded, whole = self._decoded, self.whole
+        if field is None:
+            return {d for d in local if key in (decoded.get(d) or whole(d))}
+        return {d for d in local if key in (decoded.get(d) or whole(d)) and key in self.key(d, field)}
 
     def body_length(self, local: int) -> int:
-        _, offsets = self._text
-        return offsets[4 * local + 2] - offsets[4 * local + 1]
+        return len(self.key(local, 1))
 
     @_checked
     def _breaks(self):
