@@ -318,7 +318,7 @@ class Matcher:
         the length of the record."""
         if len(keys_per_word) < 2:
             return lambda docnum: SENTENCE
-        titles, bodies, store_breaks = self.store.docs["title"], self.store.docs["body"], self.store.breaks
+        locate = self.store.locate
         anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
         anchor_keys = keys_per_word[anchor]
         others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
@@ -333,14 +333,14 @@ class Matcher:
             return True
 
         def level(docnum: int) -> int:
-            title = titles[docnum]
+            seg, local = locate(docnum)
+            title, body = seg.keys(local)[:2]
             if any(k in title for k in anchor_keys) and all(any(k in title for k in keys) for keys in others):
                 for part in title.split(SEPARATOR):
                     if all(any(k in part for k in keys) for keys in keys_per_word):
                         return SENTENCE
-            body = bodies[docnum]
             best = SCATTERED
-            s_ends, p_ends = store_breaks(docnum)
+            s_ends, p_ends = seg.breaks(local)
             p_hi, s_hi = len(p_ends), len(s_ends)
             paragraphs: dict[int, bool] = {}  # paragraph -> whether it holds every word
             for k in anchor_keys:
