@@ -126,9 +126,13 @@ class Issue:
 @dataclass
 class _Line:
     no: int  # 1-based line number in the file
-    text: str  # cleaned: markdown marks gone, width folded, stripped
+    text: str  # cleaned: markdown marks gone, width folded, stripped (for recognising structure)
     raw: str  # width folded and stripped, marks kept
     heading: bool  # carried a markdown heading mark
+    orig: str = ""  # `text` in the file's own characters (not width folded): what records hold.
+    raw_orig: str = ""  # `raw` in the file's own characters
+    # Folding is one character for one, so `text` and `orig` align (as do `raw` and `raw_orig`):
+    # a span of one is the same span of the other.
 
 
 # --------------------------------------------------------------------------- decoding
@@ -174,22 +178,44 @@ def _decode_cut(data: bytes, encoding: str) -> str | None:
             return None
 
 
-def _clean(raw: str) -> tuple[str, bool]:
-    """Drop markdown marks from one line; say whether it was a heading."""
+def _kept(raw: str) -> tuple[list[int], bool]:
+    """Which characters of one (width-folded) line remain once its markdown marks are dropped
+    and it is stripped; and whether it was a heading."""
     if _RULE_RE.match(raw):
-        return "", False
-    heading = bool(_HEADING_MARK_RE.match(raw))
-    text = _HEADING_MARK_RE.sub("", raw) if heading else raw
-    text = text.replace("**", "").replace("__", "")
-    return text.strip(), heading
+        return [], False
+    m = _HEADING_MARK_RE.match(raw)
+    keep, i = [], m.end() if m else 0
+    while i < len(raw):
+        if raw.startswith(("**", "__"), i):
+            i += 2
+            continue
+        keep.append(i)
+        i += 1
+    a, b = 0, len(keep)
+    while a < b and raw[keep[a]].isspace():
+        a += 1
+    while b > a and raw[keep[b - 1]].isspace():
+        b -= 1
+    return keep[a:b], bool(m)
+
+
+def _clean(raw: str, orig: str | None = None) -> tuple[str, bool]:
+    """Drop markdown marks from one line; say whether it was a heading. With `orig` (the
+    same line unfolded), the cleaned text is taken from it, character for character."""
+    keep, heading = _kept(raw)
+    source = raw if orig is None else orig
+    return "".join(source[i] for i in keep), heading
 
 
 def _lines(text: str) -> list[_Line]:
+    """The file's lines: each recognised in its width-folded form, kept in its own characters."""
     out = []
-    for no, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
-        raw = fold_width(raw).strip()
-        cleaned, heading = _clean(raw)
-        out.append(_Line(no, cleaned, raw, heading))
+    for no, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        folded = fold_width(line)  # one character for one: offsets into it are offsets into `line`
+        a, b = len(folded) - len(folded.lstrip()), len(folded.rstrip())
+        raw, raw_orig = folded[a:b], line[a:b]
+        keep, heading = _kept(raw)
+        out.append(_Line(no, "".join(raw[i] for i in keep), raw, heading, "".join(raw_orig[i] for i in keep), raw_orig))
     return out
 
 
@@ -224,22 +250,24 @@ def _join(parts: list[str]) -> str:
     A wrap may have split a bold mark (`*` / `*`): it is whole again once joined, and dropped."""
     out = parts[0]
     for part in parts[1:]:
-        sep = " " if out[-1:].isascii() and out[-1:].isalnum() and part[:1].isascii() and part[:1].isalnum() else ""
+        left, right = fold_width(out[-1:]), fold_width(part[:1])
+        sep = " " if left.isascii() and left.isalnum() and right.isascii() and right.isalnum() else ""
         out += sep + part
     return out.replace("**", "")
 
 
 def _paragraphs(lines: list[_Line]) -> list[str]:
-    """Body lines -> paragraphs, rejoining sentences cut by a page break or a hard wrap.
+    """Body lines -> paragraphs (in the file's own characters), rejoining sentences cut by a
+    page break or a hard wrap.
 
     A line marked as a heading (`#`) inside a body stands alone: it is not a cut sentence."""
     paras: list[list[str]] = []
     last: _Line | None = None
     for line in lines:
         if paras and last is not None and not last.heading and not line.heading and not _ends_sentence(last.text):
-            paras[-1].append(line.text)
+            paras[-1].append(line.orig)
         else:
-            paras.append([line.text])
+            paras.append([line.orig])
         last = line
     return [_join(p) for p in paras]
 
@@ -369,15 +397,18 @@ def _header_end(lines: list[_Line], at: int) -> int:
 @dataclass
 class _TocEntry:
     section: str
-    title: str
+    title: str  # width folded, for placing it on a heading
     continued: bool = False  # on a line of its own, under an earlier entry's section mark
+    orig: str = ""  # the title in the file's own characters
 
 
-def _toc_entry(raw: str) -> tuple[str, str] | None:
+def _toc_entry(raw: str, orig: str | None = None) -> tuple[str, str] | None:
+    """A TOC line -> (section, title); the title from `orig` (the unfolded line) when given."""
     m = _TOC_ENTRY_RE.match(raw) or _PLAIN_TOC_ENTRY_RE.match(raw)
     if not m:
         return None
-    return m.group("section"), _clean(m.group("rest"))[0]
+    rest = m.group("rest")
+    return m.group("section"), _clean(rest, None if orig is None else orig[m.start("rest"):m.end("rest")])[0]
 
 
 def _is_brief_entry(line: _Line) -> bool:
@@ -453,9 +484,9 @@ def _parse_toc(lines: list[_Line], start: int) -> tuple[list[_TocEntry], int | N
             if section == BRIEF_SECTION:
                 briefs = _brief_count(title)
             elif title:
-                entries.append(_TocEntry(section, title))
+                entries.append(_TocEntry(section, title, orig=_toc_entry(line.raw, line.raw_orig)[1]))
         else:
-            entries.append(_TocEntry(section, line.text, continued=True))
+            entries.append(_TocEntry(section, line.text, continued=True, orig=line.orig))
     return entries, briefs, end
 
 
@@ -666,9 +697,10 @@ def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None,
         end = placements[n + 1].at if n + 1 < len(placements) else len(units)
         body, byline, cursor = _body(units, p.at + p.span, end)
         entries = toc[p.first : p.first + p.count]
-        title = _dedent_title(" ".join(u.text for u in units[p.at : p.at + p.span]), "\n".join(e.title for e in entries))
-        toc_title = _join([e.title for e in entries])
-        toc_title = toc_title if _compact(toc_title) != _compact(title) else ""
+        title = _dedent_title(" ".join(u.orig for u in units[p.at : p.at + p.span]),
+                              "\n".join(e.orig for e in entries))
+        toc_title = _join([e.orig for e in entries])
+        toc_title = toc_title if _compact(fold_width(toc_title)) != _compact(fold_width(title)) else ""
         if not byline and n + 1 == len(placements) and brief_count:
             warnings.append(f"no byline after the last article ({title}); briefs may be merged into it")
         pieces.append(_Piece("article", entries[0].section, title, toc_title, body, byline))
@@ -679,8 +711,14 @@ def _body(units: list[_Line], start: int, end: int) -> tuple[list[_Line], str, i
     """An article's lines from `start` up to its byline (at most to `end`) -> (lines, byline, index after)."""
     for j in range(start, end):
         if _is_byline(units[j]):
-            return units[start:j], _BYLINE_RE.match(units[j].text).group(1), j + 1
+            return units[start:j], _byline_of(units[j]), j + 1
     return units[start:end], "", end
+
+
+def _byline_of(line: _Line) -> str:
+    """The byline's content, without its parentheses, in the file's own characters."""
+    m = _BYLINE_RE.match(line.text)
+    return line.orig[m.start(1):m.end(1)]
 
 
 def _byline_pieces(units: list[_Line], with_toc: bool) -> tuple[list[_Piece], list[_Line]]:
@@ -695,11 +733,11 @@ def _byline_pieces(units: list[_Line], with_toc: bool) -> tuple[list[_Piece], li
         if not _is_byline(unit):
             chunk.append(unit)
             continue
-        byline = _BYLINE_RE.match(unit.text).group(1)
+        byline = _byline_of(unit)
         if chunk:
             span = 0 if briefs else _untitled_heading(chunk)
             if span:
-                title = "".join(u.text for u in chunk[:span])
+                title = "".join(u.orig for u in chunk[:span])
                 pieces.append(_Piece("article", "", title, "", chunk[span:], byline))
             else:
                 briefs = True
