@@ -62,3 +62,12 @@ def complete(snapshot, hits, body: bool = False) -> None:
             hit.title_highlights = []
         if body:
             hit.body = text
+
+
+def result_dict(result) -> dict:
+    """`search --format json` (and the web page's /api/search): the result with each hit's
+    citation; call `complete` first, so that briefs carry their titles."""
+    data = result.to_dict()
+    for d, hit in zip(data["hits"], result.hits):
+        d["citation"] = citation(hit)
+    return data

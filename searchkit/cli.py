@@ -145,6 +145,11 @@ class SearchkitGroup(TranslatedHelp, click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """click's main, plus: every error one line (made printable), Ctrl-C one line with
         status 130, a closed pipe (`| head`) a quiet end with status 0."""
+        from .i18n import set_language
+        from .render import Settings, settings
+
+        set_language(None)  # each run chooses anew (`--lang`, `--color`, `--no-pager`)
+        vars(settings).update(vars(Settings()))
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
@@ -371,6 +376,11 @@ def _filters(district, section, year, issues, since, until, authors, orgs, query
     filters = Filters(districts=district, sections=section, year=year, issues=issues, since=since, until=until,
                       authors=authors, orgs=orgs)
     filters.check()
+    if query is not None and not query.strip() and not filters.any():
+        from .errors import QuerySyntaxError
+
+        raise QuerySyntaxError(_("empty query: type a word to search for, e.g. 西湖龙井, or give a filter to list "
+                                 "the records it selects, e.g. --district 余杭 --year 2024"))
     return filters
 
 
@@ -514,7 +524,7 @@ def search(query: str, district, section, year, issues, since, until, authors, o
       searchkit search --district 余杭 --year 2024
     """
     from . import render
-    from .cite import complete
+    from .cite import complete, result_dict
     from .query import search as run_search
 
     filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
@@ -535,7 +545,7 @@ def search(query: str, district, section, year, issues, since, until, authors, o
         return
     complete(snapshot, result.hits)  # briefs get their titles, the same in every format
     if fmt == "json":
-        click.echo(json.dumps(_with_citations(result.to_dict(), result.hits), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result_dict(result), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         from .export import write_csv
 
@@ -543,15 +553,6 @@ def search(query: str, district, section, year, issues, since, until, authors, o
     else:
         with render.paged() as console:
             render.search_result(result, console, filters=filters.describe())
-
-
-def _with_citations(data: dict, hits) -> dict:
-    """`search --format json`: each hit also with its citation (《杭州人大信息》2024年第9期（总第697期）)."""
-    from .cite import citation
-
-    for d, hit in zip(data["hits"], hits):
-        d["citation"] = citation(hit)
-    return data
 
 
 # --------------------------------------------------------------------------- reading

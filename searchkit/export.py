@@ -52,6 +52,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
 from .errors import SearchkitError, UsageError
+from .i18n import N_, _
 
 COLUMNS = ("rank", "id", "date", "issue", "issue_total", "section", "district", "title", "org", "authors",
            "citation", "snippet")
@@ -70,9 +71,9 @@ ELLIPSIS = "…"
 
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 _WRONG_EXTENSIONS = {
-    ".json": "export writes JSON Lines (one object per line), not one JSON document; name the file .jsonl, "
-             "or pass --format jsonl to keep the name (`searchkit search --format json` gives one document)",
-    ".xls": "the old Excel .xls format is not supported; name the file .xlsx (or .csv)",
+    ".json": N_("export writes JSON Lines (one object per line), not one JSON document; name the file .jsonl, "
+             "or pass --format jsonl to keep the name (`searchkit search --format json` gives one document)"),
+    ".xls": N_("the old Excel .xls format is not supported; name the file .xlsx (or .csv)"),
 }
 _COLUMN_SEPARATORS = (",", "，", "、")
 _MAX_WIDTH = 60
@@ -87,7 +88,8 @@ class OutputExistsError(ExportError):
 
     def __init__(self, path: str):
         self.path = path
-        super().__init__(f"{path} already exists; use --force to overwrite it, or choose another file name")
+        super().__init__(_("{path} already exists; use --force to overwrite it, or choose another file name").format(
+            path=path))
 
 
 # --------------------------------------------------------------------------- options
@@ -98,13 +100,13 @@ def format_for(path: str, fmt: str | None = None) -> str:
     if fmt:
         name = fmt.strip().lower()
         if name not in FORMATS:
-            raise UsageError(f"unknown export format {fmt!r}; valid: {', '.join(FORMATS)}")
+            raise UsageError(_("unknown export format {fmt!r}; valid: {valid}").format(fmt=fmt, valid=", ".join(FORMATS)))
         return name
     if path == "-":
         return "csv"
     ext = os.path.splitext(path)[1].lower()
     if ext in _WRONG_EXTENSIONS:
-        raise UsageError(f"{path}: {_WRONG_EXTENSIONS[ext]}")
+        raise UsageError(f"{path}: {_(_WRONG_EXTENSIONS[ext])}")
     return _EXTENSIONS.get(ext, "csv")
 
 
@@ -144,8 +146,6 @@ def _key(name: str) -> str:
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
     """`columns` as a tuple, or a `UsageError` naming the valid ones."""
-    from .i18n import _
-
     columns = tuple(columns)
     valid = ", ".join(ALL_COLUMNS)
     if not columns:
@@ -286,7 +286,7 @@ def _openpyxl():
     try:
         import openpyxl
     except ImportError:
-        raise ExportError("xlsx export needs openpyxl: pip install 'searchkit[xlsx]'") from None
+        raise ExportError(_("xlsx export needs openpyxl: pip install 'searchkit[xlsx]'")) from None
     return openpyxl
 
 
@@ -367,9 +367,10 @@ def export_result(result, output: str, fmt: str | None = None, columns: Sequence
     if output == "-":
         return _to_stdout(result, fmt, columns, headers)
     if not output or not os.path.basename(output):
-        raise UsageError(f"{output!r} is not a file name; give one, e.g. -o hits.{fmt}")
+        raise UsageError(_("{output!r} is not a file name; give one, e.g. -o hits.{fmt}").format(output=output, fmt=fmt))
     if os.path.isdir(output):
-        raise ExportError(f"{output} is a folder; give a file name, e.g. -o {os.path.join(output, 'hits.' + fmt)}")
+        raise ExportError(_("{output} is a folder; give a file name, e.g. -o {example}").format(
+            output=output, example=os.path.join(output, "hits." + fmt)))
     if not force and os.path.lexists(output):
         raise OutputExistsError(output)
     save = _write_into if _is_special(output) else _write_atomically
@@ -413,10 +414,10 @@ def _to_stdout(result, fmt: str, columns: tuple[str, ...], headers: str | None =
         return write_jsonl(result, sys.stdout, columns, headers)
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
-        raise ExportError("standard output takes no binary data here; write the xlsx to a file: -o hits.xlsx")
+        raise ExportError(_("standard output takes no binary data here; write the xlsx to a file: -o hits.xlsx"))
     if sys.stdout.isatty():
-        raise UsageError("an xlsx file is binary and would garble the terminal; use -o hits.xlsx "
-                         "or redirect: -o - > hits.xlsx")
+        raise UsageError(_("an xlsx file is binary and would garble the terminal; use -o hits.xlsx "
+                           "or redirect: -o - > hits.xlsx"))
     data = io.BytesIO()
     n = write_xlsx(result, data, columns, headers)
     sys.stdout.flush()
@@ -480,11 +481,14 @@ def _fsync_folder(folder: str) -> None:
 
 def _os_error_message(path: str, folder: str, exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
-        return f"cannot write {path}: folder {folder} does not exist; create it first, or choose another folder"
+        return _("cannot write {path}: folder {folder} does not exist; create it first, or choose another "
+                 "folder").format(path=path, folder=folder)
     if isinstance(exc, NotADirectoryError):
-        return f"cannot write {path}: {folder} is not a folder; choose another place for the file"
+        return _("cannot write {path}: {folder} is not a folder; choose another place for the file").format(
+            path=path, folder=folder)
     if isinstance(exc, PermissionError):
-        return f"cannot write {path}: permission denied in {folder}; choose a folder you can write to"
+        return _("cannot write {path}: permission denied in {folder}; choose a folder you can write to").format(
+            path=path, folder=folder)
     if isinstance(exc, IsADirectoryError):
-        return f"cannot write {path}: it is a folder; give a file name"
-    return f"cannot write {path}: {exc.strerror or exc}"
+        return _("cannot write {path}: it is a folder; give a file name").format(path=path)
+    return _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from .bulletin import BRIEF_SECTION, CITY_LEVEL, DISTRICT_NAMES, DISTRICTS, KNOWN_SECTIONS, PUBLICATION  # noqa: F401
 from .errors import ParseError
+from .i18n import N_, _
 from .normalize import fold_width
 
 _DISTRICT_RE = re.compile("(" + "|".join(DISTRICTS) + ")[区县市]")
@@ -141,28 +142,28 @@ class _Line:
 def decode(data: bytes, path) -> str:
     """Bytes of an issue file -> text; `ParseError` for empty or binary files."""
     if not data.strip():
-        raise ParseError(path, "empty file")
+        raise ParseError(path, _("empty file"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ParseError(path, "not valid UTF-16 text") from None
+            raise ParseError(path, _("not valid UTF-16 text")) from None
         if not text.strip():
-            raise ParseError(path, "empty file")
+            raise ParseError(path, _("empty file"))
         return text
     if b"\x00" in data:
-        raise ParseError(path, "binary file, not text")
+        raise ParseError(path, _("binary file, not text"))
     for encoding in ("utf-8-sig", "gb18030"):
         text = _decode_cut(data, encoding)
         if text is None:
             continue
         controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
         if controls > len(text) // 100:
-            raise ParseError(path, "binary file, not text")
+            raise ParseError(path, _("binary file, not text"))
         if not text.strip():
-            raise ParseError(path, "empty file")
+            raise ParseError(path, _("empty file"))
         return text
-    raise ParseError(path, "unknown encoding: neither UTF-8 nor GB18030 text")
+    raise ParseError(path, _("unknown encoding: neither UTF-8 nor GB18030 text"))
 
 
 def _decode_cut(data: bytes, encoding: str) -> str | None:
@@ -359,10 +360,10 @@ def _parse_header(lines: list[_Line], path) -> tuple[int, str, int, int, str, in
         if m:
             break
     else:
-        raise ParseError(path, "not a bulletin issue: no issue header (第 N 期(总第 M 期)) near the top")
+        raise ParseError(path, _("not a bulletin issue: no issue header (第 N 期(总第 M 期)) near the top"))
     issue, total = int(m.group(1)), int(m.group(2))
     if issue > _NUMBER_MAX or total > _NUMBER_MAX:
-        raise ParseError(path, f"issue number out of range in {m.group(0)!r} (at most {_NUMBER_MAX})", line.no)
+        raise ParseError(path, _("issue number out of range in {text!r} (at most {max})").format(text=m.group(0), max=_NUMBER_MAX), line.no)
     publication = next(
         (ln.text for ln in lines[:i] if ln.text and not _HEADER_LINE_RE.match(ln.text) and not _DATE_RE.search(ln.text)),
         PUBLICATION,
@@ -374,11 +375,11 @@ def _parse_header(lines: list[_Line], path) -> tuple[int, str, int, int, str, in
             try:
                 date = dt.date(int(d.group(1)), int(d.group(2)), int(d.group(3))).isoformat()
             except ValueError:
-                raise ParseError(path, f"invalid date {d.group(0)!r}", lines[j].no) from None
+                raise ParseError(path, _("invalid date {text!r}").format(text=d.group(0)), lines[j].no) from None
             date_at = j
             break
     if date_at is None:
-        raise ParseError(path, "no issue date (YYYY 年 M 月 D 日) near the issue number", lines[i].no)
+        raise ParseError(path, _("no issue date (YYYY 年 M 月 D 日) near the issue number"), lines[i].no)
     return i, publication, issue, total, date, _header_end(lines, max(i, date_at) + 1)
 
 
@@ -680,7 +681,8 @@ class _Piece:
 
 def _skipped(units: list[_Line], start: int, end: int, warnings: list[str]) -> None:
     if start < end:
-        warnings.append(f"lines {units[start].no}-{units[end - 1].no} are under no table-of-contents title; skipped")
+        warnings.append(_("lines {first}-{last} are under no table-of-contents title; skipped").format(
+            first=units[start].no, last=units[end - 1].no))
 
 
 def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None, warnings: list[str]) -> tuple[list[_Piece], int]:
@@ -689,7 +691,7 @@ def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None,
     placed = {p.first + i for p in placements for i in range(p.count)}
     for k, entry in enumerate(toc):
         if k not in placed:
-            warnings.append(f"article missing: {entry.section} / {entry.title}")
+            warnings.append(_("article missing: {section} / {title}").format(section=entry.section, title=entry.title))
     pieces: list[_Piece] = []
     cursor = 0
     for n, p in enumerate(placements):
@@ -702,7 +704,7 @@ def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None,
         toc_title = _join([e.orig for e in entries])
         toc_title = toc_title if _compact(fold_width(toc_title)) != _compact(fold_width(title)) else ""
         if not byline and n + 1 == len(placements) and brief_count:
-            warnings.append(f"no byline after the last article ({title}); briefs may be merged into it")
+            warnings.append(_("no byline after the last article ({title}); briefs may be merged into it").format(title=title))
         pieces.append(_Piece("article", entries[0].section, title, toc_title, body, byline))
     return pieces, cursor
 
@@ -807,13 +809,13 @@ def _after_bylines(rest: list[_Line], pieces: list[_Piece], brief_count: int | N
     announced briefs are all there; then check the count."""
     briefs = sum(1 for p in pieces if p.kind == "brief")
     if rest and brief_count is not None and briefs >= brief_count:
-        warnings.append(f"text after the last brief (line {rest[0].no}) belongs to no record; skipped")
+        warnings.append(_("text after the last brief (line {line}) belongs to no record; skipped").format(line=rest[0].no))
     elif rest:
         pieces.append(_Piece("brief", BRIEF_SECTION, "", "", rest, ""))
         briefs += 1
-        warnings.append(f"text after the last byline (line {rest[0].no}) kept as a brief with no byline")
+        warnings.append(_("text after the last byline (line {line}) kept as a brief with no byline").format(line=rest[0].no))
     if brief_count is not None and briefs != brief_count:
-        warnings.append(f"信息摘登 announces {brief_count} briefs, found {briefs}")
+        warnings.append(_("信息摘登 announces {n} briefs, found {found}").format(n=brief_count, found=briefs))
 
 
 def parse_text(text: str, source: str = "<text>") -> Issue:
@@ -830,12 +832,12 @@ def parse_text(text: str, source: str = "<text>") -> Issue:
         pieces, cursor = _articles(units, toc, brief_count, warnings)
     else:
         pieces, cursor = [], 0
-        warnings.append("no table of contents (目 录); articles found by their bylines")
+        warnings.append(_("no table of contents (目 录); articles found by their bylines"))
     more, rest = _byline_pieces(units[cursor:], bool(toc))
     pieces += more
     _after_bylines(rest, pieces, brief_count, warnings)
     if footer_at is None:
-        warnings.append("no footer (送: / 本期责任编辑:): the file may be truncated")
+        warnings.append(_("no footer (送: / 本期责任编辑:): the file may be truncated"))
 
     facts = {"publication": publication, "issue": issue_no, "issue_total": total, "date": date}
     records = tuple(_record(piece, seq, facts, source) for seq, piece in enumerate(pieces, start=1))
@@ -853,9 +855,9 @@ def parse_file(path, source: str | None = None, max_bytes: int = MAX_BYTES) -> I
     try:
         data = read_regular(path, max_bytes)
     except IsADirectoryError:
-        raise ParseError(name, "is a folder, not an issue file") from None
+        raise ParseError(name, _("is a folder, not an issue file")) from None
     except OSError as exc:
-        raise ParseError(name, f"cannot read: {exc.strerror or exc}") from None
+        raise ParseError(name, _("cannot read: {reason}").format(reason=exc.strerror or exc)) from None
     except ValueError as exc:
         raise ParseError(name, str(exc)) from None
     return parse_text(decode(data, name), name)
@@ -874,14 +876,15 @@ def read_regular(path, max_bytes: int) -> bytes:
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(21, "Is a directory")
         if not stat.S_ISREG(st.st_mode):
-            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
-                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
-            raise ValueError(f"{kind}, not a file: not read")
+            kind = (N_("a FIFO (named pipe)") if stat.S_ISFIFO(st.st_mode) else N_("a socket")
+                    if stat.S_ISSOCK(st.st_mode) else N_("a device") if stat.S_ISCHR(st.st_mode) or
+                    stat.S_ISBLK(st.st_mode) else N_("not a regular file"))
+            raise ValueError(_("{kind}, not a file: not read").format(kind=_(kind)))
         with os.fdopen(os.dup(fd), "rb") as f:
             data = f.read(max_bytes + 1)
     finally:
         os.close(fd)
     if len(data) > max_bytes:
-        raise ValueError(f"over the {max_bytes / 2**20:g} MB cap for an issue file; raise it with --max-file-mb "
-                         f"if this really is one issue")
+        raise ValueError(_("over the {mb} MB cap for an issue file; raise it with --max-file-mb if this really is "
+                           "one issue").format(mb=f"{max_bytes / 2**20:g}"))
     return data

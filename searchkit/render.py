@@ -313,9 +313,9 @@ def understanding(result, console: Console) -> None:
     if told is None:
         return
     style = "dim"
-    console.print(Text(told["line"], style=style))
+    indented(console, Text(told["line"], style=style), by=0)
     for line in [*told["also"], *([told["left_out"]] if told["left_out"] else [])]:
-        console.print(Text("  " + line, style=style))
+        indented(console, Text(line, style=style), by=2)
 
 
 TIER_MARKS = {

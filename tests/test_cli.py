@@ -881,19 +881,25 @@ def test_an_issue_number_in_several_years_says_so(runner, tmp_path, monkeypatch)
     assert {line.split("-")[0] for line in one.stdout.split()} == {"710"} and "Note" not in one.stderr
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("columns", [60, 120])
 @pytest.mark.parametrize("command", COMMANDS)
-def test_help_fits_the_terminal(command, columns, monkeypatch):
-    """Every line of every command's help fits 60 and 120 columns, Chinese counting two."""
-    from searchkit.typeset import cells
+def test_help_fits_the_terminal(command, columns, lang, monkeypatch):
+    """Every line of every command's help fits 60 and 120 columns, Chinese counting two,
+    in both languages; Chinese lines never start with closing punctuation."""
+    from searchkit.typeset import NO_START, cells
 
     monkeypatch.setenv("COLUMNS", str(columns))
     from click.testing import CliRunner
 
-    result = CliRunner().invoke(main, [command, "--help"], prog_name="searchkit", terminal_width=columns)
+    result = CliRunner().invoke(main, ["--lang", lang, command, "--help"], prog_name="searchkit",
+                                terminal_width=columns)
     assert result.exit_code == 0
     wide = [line for line in result.stdout.splitlines() if cells(line) > columns]
     assert not wide, wide
+    if lang == "zh":
+        assert "用法" in result.stdout
+        assert not [line for line in result.stdout.splitlines() if line.strip()[:1] in NO_START - set(".")]
 
 
 # --------------------------------------------------------------------------- paging, colour, language, index discovery
@@ -939,9 +945,11 @@ def test_the_interface_speaks_the_chosen_language(runner, seed_index_dir, lang, 
 
 
 def test_the_locale_chooses_chinese(seed_index_dir):
-    out = run_piped("stats", "--index-dir", seed_index_dir, LANG="zh_CN.UTF-8", SEARCHKIT_LANG="")
+    out = run_piped("stats", "--index-dir", seed_index_dir, LANG="zh_CN.UTF-8", SEARCHKIT_LANG="", LANGUAGE="", LC_ALL="",
+                    LC_MESSAGES="")
     assert "期数" in out.stdout
-    out = run_piped("stats", "--index-dir", seed_index_dir, LANG="en_US.UTF-8", SEARCHKIT_LANG="", LANGUAGE="")
+    out = run_piped("stats", "--index-dir", seed_index_dir, LANG="en_US.UTF-8", SEARCHKIT_LANG="", LANGUAGE="", LC_ALL="",
+                    LC_MESSAGES="")
     assert "Issues:" in out.stdout
 
 
