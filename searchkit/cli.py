@@ -552,7 +552,7 @@ def search(query: str, district, section, year, issues, since, until, authors, o
         write_csv(result, sys.stdout, headers=headers)
     else:
         with render.paged() as console:
-            render.search_result(result, console, filters=filters.describe())
+            render.search_result(result, console, filters=filters.describe(), page_size=limit)
 
 
 # --------------------------------------------------------------------------- reading

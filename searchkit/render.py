@@ -341,10 +341,15 @@ def _what(result, filters) -> str:
     return " ".join(filter(None, [result.query.strip(), *filters]))
 
 
-def search_result(result, console: Console | None = None, filters=()) -> None:
+def search_result(result, console: Console | None = None, filters=(), page_size: int = 10) -> None:
     console = console or make_console()
     fancy = is_fancy(console)
     what = _what(result, filters)
+    if not result.hits and result.total and result.offset:  # paged past the end
+        console.print(Text(_("No hits past hit {offset}: {total} in all for {query}; the last page is "
+                             "--page {page}.").format(offset=result.offset, total=result.total, query=what,
+                                                      page=max(1, -(-result.total // (page_size or result.total))))))
+        return
     if not result.hits:
         console.print(Text(_("No hits for {query}.").format(query=what)))
         from .explain import tried

@@ -1029,6 +1029,39 @@ def test_a_default_index_from_the_config_file(runner, tmp_path, monkeypatch, see
     monkeypatch.chdir(tmp_path)
     where = json.loads(invoke(runner, ["where", "--format", "json"]).stdout)
     assert where["found_by"] == "config"
-    # found, but opened only with this user's seal: the config key is another folder's here
+    # named in the config, but opened only with this user's seal: under this XDG_CONFIG_HOME the
+    # key is another one, so the index (sealed with the session's key) is refused, not opened
     result = runner.invoke(main, ["search", "西湖龙井"])
-    assert result.exit_code == 4 and "not written by your searchkit" in result.stderr or result.exit_code == 4
+    assert result.exit_code == 4, result.stderr
+
+
+def test_no_fullwidth_character_is_altered_anywhere(runner, seed_index_dir, seed_records, tmp_path):
+    """Every record, as the source file has it (fullwidth ，：（） included), in show's JSON and
+    text, in an export of everything, and in the titles search prints."""
+    fullwidth = re.compile("[\uff01-\uff5e]")
+    assert sum(len(fullwidth.findall(r.body + r.title)) for r in seed_records) > 300
+    by_id = {r.id: r for r in seed_records}
+    for r in seed_records:
+        data = json.loads(invoke(runner, ["show", r.id, "--format", "json", "--index-dir", seed_index_dir]).stdout)
+        assert (data["body"], data["toc_title"], data["org"]) == (r.body, r.toc_title, r.org)
+        if r.title:
+            assert data["title"] == r.title
+        text = invoke(runner, ["show", r.id, "--index-dir", seed_index_dir]).stdout
+        assert all(line in text for line in r.body.split("\n"))
+    for year in ("2024", "2025"):
+        out = tmp_path / f"{year}.jsonl"
+        invoke(runner, ["export", "--year", year, "-o", out, "--columns", "id,title,body,org",
+                        "--index-dir", seed_index_dir])
+        for row in map(json.loads, out.read_text(encoding="utf-8").splitlines()):
+            r = by_id[row["id"]]
+            assert (row["body"], row["org"]) == (r.body, r.org) and (row["title"] == r.title or not r.title)
+        listed = invoke(runner, ["search", "--year", year, "-n", "0", "--index-dir", seed_index_dir]).stdout
+        assert all(r.title in listed for r in seed_records if r.title and r.date.startswith(year))
+
+
+def test_a_page_past_the_end_says_which_is_the_last(runner, seed_index_dir):
+    total = int(invoke(runner, ["search", "人大", "--count", "--index-dir", seed_index_dir]).stdout)
+    out = invoke(runner, ["search", "人大", "--page", "99", "--index-dir", seed_index_dir]).stdout
+    assert out == f"No hits past hit 980: {total} in all for 人大; the last page is --page {-(-total // 10)}.\n"
+    last = invoke(runner, ["search", "人大", "--page", str(-(-total // 10)), "--index-dir", seed_index_dir]).stdout
+    assert "Next page" not in last and f"{total} hits for 人大" in last
