@@ -701,7 +701,7 @@ def where(index_dir: str | None, fmt: str) -> None:
     folders = [display_path(f) for f in indexed_folders(here.root)] if is_index(here.root) else []
     info = {"index": display_path(here.root), "found_by": here.how, "exists": is_index(here.root),
             "files": known_sources(here.root), "issue_folders": folders,
-            "project_seeds": display_path(here.corpus) if here.corpus is not None else None,
+            "project_seeds": display_path(here.corpus) if here.corpus is not None and here.corpus.is_dir() else None,
             "config": str(config_file())}
     if fmt == "json":
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
@@ -709,7 +709,7 @@ def where(index_dir: str | None, fmt: str) -> None:
     how = {"option": _("given with --index-dir"), "env": _("from $SEARCHKIT_INDEX_DIR"),
            "found": _("the nearest index/ from here up"), "project": _("the project's, beside its seeds/ (not built yet)"),
            "config": _("the default in {config}").format(config=config_file()),
-           "default": _("index/ here (no index found from here up)")}[here.how]
+           "default": _("none found from here up: the default, here")}[here.how]
     click.echo(_("Index: {index}/ ({how})").format(index=info["index"], how=how))
     if info["exists"]:
         click.echo(_("Issue files: {n}, in {folders}").format(n=info["files"], folders=", ".join(folders) or "-"))

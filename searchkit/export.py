@@ -309,11 +309,11 @@ def write_xlsx(result, stream, columns: Sequence[str] = COLUMNS, headers: str | 
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "hits"
+    names = header_names(columns, headers)
+    ws.title = "检索结果" if names != list(columns) else "hits"
     wb.properties.title = f"searchkit: {ILLEGAL_CHARACTERS_RE.sub('', str(result.query))}"
     bold = Font(bold=True)
     widths = []
-    names = header_names(columns, headers)
     for col, name in enumerate(names, 1):
         ws.cell(row=1, column=col, value=name).font = bold
         widths.append(_display_width(name))

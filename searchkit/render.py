@@ -458,11 +458,12 @@ def record(hit, console: Console | None = None) -> None:
     """A whole article: title, metadata, then its paragraphs."""
     console = console or make_console()
     body = hit.snippets[0]
-    console.print(highlighted(title_of(hit, body.text), hit.title_highlights if hit.title else [], "bold", console))
+    indented(console, highlighted(title_of(hit, body.text), hit.title_highlights if hit.title else [], "bold",
+                                  console), by=0)
     if hit.toc_title:
-        console.print(Text(_("Contents: {title}").format(title=hit.toc_title), style="dim"))
-    console.print(Text(hit_meta(hit), style="dim"))
-    console.print(Text(citation(hit), style="dim"))
+        indented(console, Text(_("Contents: {title}").format(title=hit.toc_title), style="dim"), by=0)
+    indented(console, Text(hit_meta(hit), style="dim"), by=0)
+    indented(console, Text(citation(hit), style="dim"), by=0)
     console.print(Text(one_line(hit.source), style="dim"))
     console.print()
     start = 0
