@@ -207,14 +207,6 @@ class SearchkitGroup(TranslatedHelp, click.Group):
             raise CliError(exc) from None
 
 
-def _set_lang(ctx, param, value):
-    from .i18n import set_language
-
-    if value is not None or not ctx.resilient_parsing:
-        set_language(value)
-    return value
-
-
 def _set_color(ctx, param, value):
     from .render import settings
 
@@ -231,8 +223,20 @@ def _set_no_pager(ctx, param, value):
     return value
 
 
+def _set_lang_here(ctx, param, value):
+    from .i18n import set_language
+
+    if value is not None:
+        set_language(value)
+    return value
+
+
 def output_options(f):
-    """`--color` and `--no-pager`, accepted before the command (as git takes them) and after it."""
+    """`--color`, `--no-pager` and `--lang`, accepted before the command (as git takes them)
+    and after it."""
+    f = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
+                     callback=_set_lang_here,
+                     help="Interface language (default: $SEARCHKIT_LANG, else the locale: Chinese for zh*).")(f)
     f = click.option("--no-pager", is_flag=True, expose_value=False, callback=_set_no_pager,
                      help="Do not page long output on a terminal.")(f)
     f = click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None, expose_value=False,
@@ -244,11 +248,9 @@ def output_options(f):
 @click.group(cls=SearchkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="searchkit")
 @click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, callback=_set_lang,
-              help="Interface language (default: $SEARCHKIT_LANG, else the locale: Chinese for zh*).")
 @output_options
 @click.pass_context
-def main(ctx: click.Context, traceback: bool, lang: str | None) -> None:
+def main(ctx: click.Context, traceback: bool) -> None:
     """Search 杭州人大信息, the Hangzhou People's Congress information bulletin.
 
     \b
@@ -398,14 +400,21 @@ def _note_issue_years(snapshot, filters) -> None:
 
 
 def _snapshot(index_dir: str | None):
-    from .index import require_snapshot
+    from .errors import IndexMissingError
+    from .index import display_path, require_snapshot
     from .locate import find
 
     where = find(index_dir)
-    if where.is_default and where.corpus is not None:
-        return require_snapshot(where.root, True, corpus=str(where.corpus),
-                                announce=lambda msg: click.echo(one_line(msg), err=True))
-    return require_snapshot(where.root, False, announce=lambda msg: click.echo(one_line(msg), err=True))
+    say = lambda msg: click.echo(one_line(msg), err=True)  # noqa: E731
+    try:
+        if where.is_default and where.corpus is not None:
+            return require_snapshot(where.root, True, corpus=str(where.corpus), announce=say)
+        return require_snapshot(where.root, False, announce=say)
+    except IndexMissingError:
+        option = "" if where.how in ("found", "project", "default") else f" --index-dir {display_path(where.root)}"
+        raise IndexMissingError(_("no index at {index}/; build it first: `searchkit index PATH{option}` "
+                                  "(`searchkit where` says where searchkit looked)").format(
+            index=display_path(where.root), option=option)) from None
 
 
 # --------------------------------------------------------------------------- index
@@ -680,6 +689,7 @@ def list_(fmt: str, index_dir: str | None) -> None:
 @main.command()
 @index_dir_option
 @json_format_option
+@output_options
 def where(index_dir: str | None, fmt: str) -> None:
     """Which index a command run here uses, how it was found, and where its issue
     files are.
@@ -721,6 +731,7 @@ def where(index_dir: str | None, fmt: str) -> None:
 
 @main.command()
 @index_dir_option
+@output_options
 def trust(index_dir: str | None) -> None:
     """Trust an index folder that another user or machine wrote, so that it opens.
 
@@ -761,6 +772,7 @@ def trust(index_dir: str | None) -> None:
 @click.option("--force", "-f", is_flag=True, help="Replace FILE if it exists.")
 @click.option("--empty-ok", is_flag=True, help="With no hits, still write FILE (the header only) and exit 0.")
 @index_dir_option
+@output_options
 def export(query: str, output: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort,
            partial, fmt, columns, headers, force, empty_ok, index_dir) -> None:
     """Export every hit of QUERY (not just the first page) to CSV, JSONL or XLSX.
@@ -829,6 +841,7 @@ def export(query: str, output: str, district, section, year, issues, since, unti
               help="Port to listen on; 0 for any free port.")
 @index_dir_option
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@output_options
 def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> None:
     """Serve a read-only search page over the index, until Ctrl-C.
 
