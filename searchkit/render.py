@@ -417,7 +417,8 @@ def export_tiers(result, left_out: int, console: Console | None = None) -> None:
     parts = [_(TIER_NAMES[t]).format(n=written[t]) for t in ("exact", "words", "partial") if written[t]]
     line = _("Tiers written: {tiers}.").format(tiers=_clauses(parts))
     if left_out:
-        line += " " + _("{n} partial matches not written (add --partial).").format(n=left_out)
+        line += ("" if language() == "zh" else " ") + _("{n} partial matches not written (add --partial).").format(
+            n=left_out)
     console.print(Text(line))
 
 
