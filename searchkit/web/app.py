@@ -252,7 +252,7 @@ class Pages:
         hit, info, others = await self.run(work)
         body = hit.snippets[0]
         return self.page(request, "record.html", hit=hit, q=q, info=info, others=others,
-                         title_pieces=present.pieces(hit.title or present.BRIEF_TITLE,
+                         title_pieces=present.pieces(present.short_title(hit),
                                                      hit.title_highlights if hit.title else []),
                          paragraphs=present.paragraphs(body.text, body.highlights))
 
@@ -377,7 +377,7 @@ def _result_view(result, opts: SearchOptions, t, lang: str) -> dict:
         previous = hit.match
         items.append({
             "rank": opts.offset + i + 1, "hit": hit, "mark": mark,
-            "title": present.pieces(hit.title or present.BRIEF_TITLE, hit.title_highlights if hit.title else []),
+            "title": present.pieces(present.short_title(hit), hit.title_highlights if hit.title else []),
             "snippets": [{"pieces": present.pieces(s.text, s.highlights), "before": bool(s.start),
                           "after": not s.at_end} for s in hit.snippets],
             "tier": present.tier_label(hit.match, t), "proximity": present.proximity_mark(hit, t),
