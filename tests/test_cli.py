@@ -733,6 +733,15 @@ def test_first_search_builds_the_default_index_from_seeds(runner, tmp_path, monk
     assert again.stdout == result.stdout
 
 
+def test_first_search_from_a_subfolder_says_so_in_chinese(runner, tmp_path, monkeypatch):
+    copy_seeds(tmp_path)
+    monkeypatch.chdir(tmp_path / "seeds")
+    result = invoke(runner, ["--lang", "zh", "search", "西湖龙井"])
+    index, seeds = tmp_path / "index", tmp_path / "seeds"
+    assert result.stderr.splitlines() == [f"还没有索引：先从 {seeds}/ 建立 {index}/。"]
+    assert re.fullmatch(r"“西湖龙井”共 \d+ 篇。", result.stdout.splitlines()[-1])
+
+
 def test_search_without_index_or_seeds_says_what_to_run(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke(runner, ["search", "西湖龙井"], code=1)
