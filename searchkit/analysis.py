@@ -32,10 +32,11 @@ from pathlib import Path
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
+from .dictionary import DOMAIN_DICT
+from .dictionary import dictionary_words as _dictionary_words
 from .normalize import search_key
 
 _WORDLIKE = re.compile(r"[^\W_]")  # a letter, digit or Han character
-DOMAIN_DICT = Path(__file__).with_name("data") / "dict.txt"
 
 SEGMENTER = "rjieba-0.2"  # part of the dictionaries digest: another segmenter means re-analysis
 _segmenters: dict[tuple[str, ...], object] = {}
@@ -54,18 +55,6 @@ def dictionaries_digest(paths=()) -> str:
     for p in (DOMAIN_DICT, *paths):
         h.update(Path(p).read_bytes())
     return h.hexdigest()[:16]
-
-
-def _dictionary_words(path):
-    """Entries of a jieba-format dictionary file: `word [frequency] [tag]` per line."""
-    with open(path, encoding="utf-8-sig") as f:
-        for line in f:
-            parts = line.split()
-            if not parts or parts[0].startswith("#"):
-                continue
-            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-            tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
-            yield parts[0], freq, tag
 
 
 def segmenter():

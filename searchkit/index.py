@@ -7,12 +7,13 @@ Layout of an index folder (default `index/`):
     userdict.txt       optional: the user's own words for segmentation
     gen-000007/        one complete generation:
         MAIN_*.toc, *.seg   the Whoosh index (records, jieba word fields for BM25F)
-        store.json, store-*.u16, store-signatures.bin
-                            the exact-text store (`store`): search keys, by docnum
+        store.json, store-<segment>.*
+                            the exact-text store (`store`): search keys and character
+                            postings, one store segment per Whoosh segment
         manifest.json       format version, the indexed files with their fingerprints
 
 An update builds the next generation beside the live one (hard links to the Whoosh
-segment files, which Whoosh never rewrites), commits it, writes its store and manifest,
+segment files and their store segments, which are never rewritten), commits it, writes its store and manifest,
 syncs, and only then points CURRENT at it. Killing an update at any moment therefore
 leaves CURRENT on a complete generation, old or new; the next update clears the debris.
 Readers resolve CURRENT once and read one generation, so a search during an update sees
@@ -40,15 +41,16 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from . import __version__
 from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
                      NoSpaceError, ParseError, UsageError)
-from .store import STORE_FILES, TextStore, store_entry
+from .store import STORE_FILES, TextStore, write_store
 from .trust import check_trustable, seal, verify
 
 if TYPE_CHECKING:
     from .parser import Issue, Record
 
-FORMAT_VERSION = 6  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
+FORMAT_VERSION = 7  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
 # 5: traditional folded to simplified, bylines searchable, sentence ends, no pickle in the store;
-# 6: records hold the bulletin's own characters (fullwidth punctuation no longer folded)
+# 6: the store in segments with character postings;
+# 7: records hold the bulletin's own characters (fullwidth punctuation no longer folded)
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
@@ -164,8 +166,22 @@ class Snapshot:
     root: Path
     gen_dir: Path
     manifest: dict
-    ix: object  # whoosh.index.FileIndex
     _store: TextStore | None = None
+    _ix: object = None
+
+    @property
+    def ix(self):
+        """The Whoosh index (whoosh.index.FileIndex), opened on first use: a search without
+        filters reads only the store."""
+        if self._ix is None:
+            try:
+                from whoosh import index as windex
+
+                self._ix = windex.open_dir(str(self.gen_dir), indexname=_WHOOSH_NAME)
+            except Exception as exc:  # Whoosh raises assorted errors for unreadable TOCs
+                raise IndexVersionError(f"cannot open the index at {self.gen_dir} ({type(exc).__name__}: {exc}); "
+                                        f"rebuild it with `searchkit index --rebuild`") from None
+        return self._ix
 
     @property
     def store(self) -> TextStore:
@@ -266,17 +282,7 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
             if _read_current(root) != name:
                 continue  # CURRENT moved on while we looked
             raise
-        try:
-            from whoosh import index as windex
-
-            ix = windex.open_dir(str(gen_dir), indexname=_WHOOSH_NAME)
-        except FileNotFoundError:
-            time.sleep(0.05 * (attempt + 1))
-            continue
-        except Exception as exc:  # Whoosh raises assorted errors for unreadable TOCs
-            raise IndexVersionError(f"cannot open the index at {gen_dir} ({type(exc).__name__}: {exc}); "
-                                    f"rebuild it with `searchkit index --rebuild`") from None
-        return Snapshot(root, gen_dir, manifest, ix)
+        return Snapshot(root, gen_dir, manifest)
     raise IndexVersionError(f"the index at {root}/ keeps changing under us; try again")
 
 
@@ -916,19 +922,9 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
         writer.cancel()
         raise
 
-    # The exact-text store, in the docnum order of the committed index.
-    new_entries = {r.id: store_entry(r) for issue, _ in plan.parsed.values() for r in issue.records}
-    old_docnums = {r.id: d for d, r in enumerate(old.store.rows) if r is not None} if old is not None else {}
-    with ix.reader() as reader:
-        ids = reader.column_reader("id") if reader.doc_count_all() else []  # Whoosh: no column when empty
-        entries = []
-        for docnum in range(reader.doc_count_all()):
-            if reader.is_deleted(docnum):
-                entries.append(None)
-                continue
-            rid = ids[docnum]
-            entries.append(new_entries[rid] if rid in new_entries else old.store.entry(old_docnums[rid]))
-    TextStore.from_entries(entries).dump(gen)
+    # The exact-text store: a store segment for each Whoosh segment this update wrote.
+    new_records = {r.id: r for issue, _ in plan.parsed.values() for r in issue.records}
+    write_store(gen, ix, old.store if old is not None else None, new_records, _write_atomic)
     manifest = {
         "format": FORMAT_VERSION,
         "searchkit": __version__,

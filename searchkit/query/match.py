@@ -42,9 +42,9 @@ class Matcher:
     """Evaluates a query tree over the store, tier by tier, within a universe of documents."""
 
     def __init__(self, store, searcher, universe: set[int], understanding: Understanding, vocab=None):
+        """`searcher`: a function that gives a Whoosh searcher, opened only for filters."""
         self.store = store
         self.searcher = searcher
-        self.reader = searcher.reader()
         self.universe = universe
         self.understanding = understanding
         self.vocab = vocab
@@ -61,7 +61,7 @@ class Matcher:
         """Documents of the universe holding `key` anywhere (title, body, byline)."""
         docs = self._key_docs.get(key)
         if docs is None:
-            whole = len(self.universe) == len(self.store.live)
+            whole = len(self.universe) == self.store.live_count
             docs = self._key_docs[key] = (set(self.store.holding(key)) if whole
                                           else self.store.docs_with_text(key, self.universe))
         return docs
@@ -95,7 +95,7 @@ class Matcher:
         if filters.sections:  # sections seen in this index count as known too
             known = sorted({r.section for r in self.store.rows if r is not None and r.section} | set(known))
         q = filters.whoosh_query(known)
-        return set(self.searcher.docs_for_query(q)) if q is not None else set(self.store.live)
+        return set(self.searcher().docs_for_query(q)) if q is not None else self.store.live_set
 
     def estimate(self, node) -> float:
         """Roughly how many documents a node matches, to evaluate the rarest first."""
@@ -152,7 +152,7 @@ class Matcher:
 
     def weak(self, key: str) -> bool:
         """A generic word (in more than GENERIC_SHARE of the documents), or a district name."""
-        return key in _QUALIFIERS or self.df(key) > GENERIC_SHARE * max(len(self.store.live), 1)
+        return key in _QUALIFIERS or self.df(key) > GENERIC_SHARE * max(self.store.live_count, 1)
 
     def words(self, node) -> set[int]:
         """The documents the tree matches with each plain term read as all of its words."""
@@ -186,7 +186,7 @@ class Matcher:
     # ------------------------------------------------------------------ partial
 
     def idf(self, key: str) -> float:
-        n = max(len(self.store.live), 1)
+        n = max(self.store.live_count, 1)
         df = self.df(key)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -289,24 +289,12 @@ class Matcher:
             from .understand import _segment_han
 
             # Generic parts (人大 in 人大常委会) say little and cost a long posting list: skipped.
-            most = GENERIC_SHARE * len(self.store.live)
+            most = GENERIC_SHARE * self.store.live_count
             pieces = [p for p in _segment_han(key, self.vocab, longest=len(key) - 1)
                       if len(p) >= 2 and 0 < self.vocab.doc_frequency(p) <= most]
-            found = [(p, self.posting_docs(p)) for p in pieces]
         else:
-            pairs = [key[i:i + 2] for i in range(len(key) - 1)]
-            found = [(p, self.posting_docs(p) if self.vocab is not None and self.vocab.doc_frequency(p)
-                      else self.key_docs(p)) for p in pairs]
-        return [(p, docs) for p, docs in dict(found).items() if docs]
-
-    def posting_docs(self, word: str) -> set[int]:
-        """Documents whose jieba words include `word` (from Whoosh's postings: no scan)."""
-        from whoosh import query as wq
-
-        from .understand import WORD_FIELDS
-
-        q = wq.Or([wq.Term(f, word) for f in WORD_FIELDS])
-        return set(self.searcher.docs_for_query(q)) & self.universe
+            pieces = [key[i:i + 2] for i in range(len(key) - 1)]
+        return [(p, docs) for p, docs in ((p, self.key_docs(p)) for p in dict.fromkeys(pieces)) if docs]
 
     # ------------------------------------------------------------------ proximity
 
@@ -318,42 +306,56 @@ class Matcher:
     def proximity_of(self, keys_per_word: list[list[str]]):
         """`proximity` for many documents: the words' order of search is worked out once.
 
-        Paragraph by paragraph, each word looked for in place (`str.find` with bounds), the
-        word the fewest records hold first; in a paragraph that holds them all, the sentence
-        around each occurrence of that word is searched for the others."""
+        The word the fewest records hold is the anchor: each of its occurrences in the body
+        names one paragraph, where the other words are looked for in place (`str.find` with
+        bounds; each paragraph once); in a paragraph that holds them all, the sentence around
+        the occurrence is searched for them. The cost follows the anchor's occurrences, not
+        the length of the record."""
         if len(keys_per_word) < 2:
             return lambda docnum: SENTENCE
-        titles, bodies = self.store.docs["title"], self.store.docs["body"]
-        s_ends, s_at, p_ends, p_at = self.store._breaks
+        titles, bodies, store_breaks = self.store.docs["title"], self.store.docs["body"], self.store.breaks
         anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
         anchor_keys = keys_per_word[anchor]
         others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
-        ordered = [anchor_keys, *others]  # the rarest first: a paragraph without it is passed over at once
+
+        def holds(body: str, start: int, end: int) -> bool:
+            for keys in others:  # loops, not all(any(...)): this runs for every occurrence
+                for o in keys:
+                    if body.find(o, start, end) >= 0:
+                        break
+                else:
+                    return False
+            return True
 
         def level(docnum: int) -> int:
             title = titles[docnum]
-            if all(any(k in title for k in keys) for keys in keys_per_word):
+            if any(k in title for k in anchor_keys) and all(any(k in title for k in keys) for keys in others):
                 for part in title.split(SEPARATOR):
                     if all(any(k in part for k in keys) for keys in keys_per_word):
                         return SENTENCE
             body = bodies[docnum]
-            # Paragraphs first (a handful of bounded searches each), then the sentences of
-            # the paragraphs that hold every word, around each occurrence of the anchor.
-            best, start = SCATTERED, 0
-            for end in p_ends[p_at[docnum]:p_at[docnum + 1]]:
-                if all(any(body.find(k, start, end) >= 0 for k in keys) for keys in ordered):
-                    best = PARAGRAPH
-                    lo, hi = s_at[docnum], s_at[docnum + 1]
-                    for k in anchor_keys:
-                        i = body.find(k, start, end)
-                        while i >= 0:
-                            at = bisect.bisect_right(s_ends, i, lo, hi)
-                            s_start = s_ends[at - 1] if at > lo else 0
-                            s_end = s_ends[at] if at < hi else len(body)
-                            if all(any(body.find(o, s_start, s_end) >= 0 for o in keys) for keys in others):
+            best = SCATTERED
+            s_ends, p_ends = store_breaks(docnum)
+            p_hi, s_hi = len(p_ends), len(s_ends)
+            paragraphs: dict[int, bool] = {}  # paragraph -> whether it holds every word
+            for k in anchor_keys:
+                i = body.find(k)
+                while i >= 0:
+                    at = bisect.bisect_right(p_ends, i, 0, p_hi)
+                    p_start = p_ends[at - 1] if at else 0
+                    p_end = p_ends[at] if at < p_hi else len(body)
+                    if i + len(k) <= p_end:  # not across a paragraph break
+                        full = paragraphs.get(at)
+                        if full is None:
+                            full = paragraphs[at] = holds(body, p_start, p_end)
+                        if full:
+                            best = PARAGRAPH
+                            at = bisect.bisect_right(s_ends, i, 0, s_hi)
+                            s_start = s_ends[at - 1] if at else 0
+                            s_end = s_ends[at] if at < s_hi else len(body)
+                            if holds(body, s_start, s_end):
                                 return SENTENCE
-                            i = body.find(k, i + 1, end)
-                start = end
+                    i = body.find(k, i + 1)
             return best
 
         return level

@@ -47,13 +47,14 @@ def synonyms_for(snapshot) -> synonyms_module.Synonyms:
     return _synonyms(str(snapshot.root), mtime)
 
 
-def _hit(stored: dict, docnum: int, score: float) -> Hit:
+def _hit(record: dict, docnum: int, score: float) -> Hit:
+    """A hit from a record as the store shows it (`Record.to_dict`)."""
     return Hit(
-        docnum=docnum, id=stored["id"], score=score, title=stored.get("title", ""),
-        toc_title=stored.get("toc_title", ""), kind=stored.get("kind", ""), district=stored.get("district", ""),
-        section=stored.get("section", ""), issue=stored.get("issue", 0), issue_total=stored.get("issue_total", 0),
-        date=stored["date"].date().isoformat(), org=stored.get("org", ""),
-        authors=[a for a in stored.get("authors", "").split(",") if a], source=stored.get("source", ""),
+        docnum=docnum, id=record["id"], score=score, title=record.get("title", ""),
+        toc_title=record.get("toc_title", ""), kind=record.get("kind", ""), district=record.get("district", ""),
+        section=record.get("section", ""), issue=record.get("issue", 0), issue_total=record.get("issue_total", 0),
+        date=record["date"], org=record.get("org", ""), authors=list(record.get("authors", [])),
+        source=record.get("source", ""),
     )
 
 
@@ -71,14 +72,13 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     tree = parse_query(text)
     counted_partial = False
     store = snapshot.store
-    searcher = snapshot.shared_searcher()
     synonyms = synonyms_for(snapshot)
-    vocab = Vocabulary(searcher.reader(), synonyms)
+    vocab = Vocabulary(store, synonyms)
     terms = positive_terms(tree)
     understanding = understand(terms, vocab, synonyms, exact)
-    matcher = Matcher(store, searcher, set(store.live), understanding, vocab)
+    matcher = Matcher(store, snapshot.shared_searcher, store.live_set, understanding, vocab)
     if filters.any():
-        universe = matcher.whoosh(filters) & set(store.live)
+        universe = matcher.whoosh(filters) & store.live_set
         if filters.authors or filters.orgs:
             universe = filters.byline_docs(store, universe)
         matcher.universe = universe
@@ -138,7 +138,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     body_term_keys = [t.key for t in text_terms if t.field == ""]
     hits = []
     for d in page:
-        stored = searcher.stored_fields(d)
+        stored = store.shown(d)
         hit = _hit(stored, d, scores.get(d, 0.0))
         hit.match = tier_of[d]
         if hit.match == "words":
@@ -176,16 +176,15 @@ def browse(snapshot, filters: Filters, sort: str = "date", limit: int | None = 1
         raise QuerySyntaxError("empty query: type a word to search for, e.g. 西湖龙井, or give a filter to list "
                                "the records it selects, e.g. --district 余杭 --year 2024")
     store = snapshot.store
-    searcher = snapshot.shared_searcher()
-    matcher = Matcher(store, searcher, set(store.live), understand([], None, None), None)
-    docs = matcher.whoosh(filters) & set(store.live)
+    matcher = Matcher(store, snapshot.shared_searcher, store.live_set, understand([], None, None), None)
+    docs = matcher.whoosh(filters) & store.live_set
     if filters.authors or filters.orgs:
         docs = filters.byline_docs(store, docs)
     ordered = by_date(store, docs, None, oldest_first=sort == "oldest")
     page = ordered[offset:offset + limit] if limit else ordered[offset:]
     hits = []
     for d in page:
-        stored = searcher.stored_fields(d)
+        stored = store.shown(d)
         hit = _hit(stored, d, 0.0)
         if with_snippets:
             hit.snippets = snippets(stored.get("body", ""), [])
@@ -246,7 +245,7 @@ def get_record(snapshot, record_id: str) -> Hit | None:
     docnum = searcher.document_number(id=record_id)
     if docnum is None:
         return None
-    stored = searcher.stored_fields(docnum)
+    stored = snapshot.store.shown(docnum)
     hit = _hit(stored, docnum, 0.0)
     hit.snippets = [Snippet(stored.get("body", ""), [])]
     return hit
@@ -261,10 +260,9 @@ def canonical_id(record_id: str) -> str:
 def issue_records(snapshot, issue_total: int) -> list[Hit]:
     """The records of one issue (by its running number), in their order in the issue."""
     store = snapshot.store
-    searcher = snapshot.shared_searcher()
     prefix = f"{issue_total}-"
     docs = sorted((d for d in store.live if store.rows[d].id.startswith(prefix)), key=lambda d: store.rows[d].id)
-    return [_hit(searcher.stored_fields(d), d, 0.0) for d in docs]
+    return [_hit(store.shown(d), d, 0.0) for d in docs]
 
 
 def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
@@ -275,9 +273,8 @@ def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
         raise SearchkitError(f"no record {record_id!r} in the index; ids look like 697-03 (see `searchkit search`)")
     if query:
         terms = [t for t in positive_terms(parse_query(query)) if t.field in ("", "title")]
-        searcher = snapshot.shared_searcher()
         synonyms = synonyms_for(snapshot)
-        understanding = understand(terms, Vocabulary(searcher.reader(), synonyms), synonyms)
+        understanding = understand(terms, Vocabulary(snapshot.store, synonyms), synonyms)
         keys = list(dict.fromkeys([*(t.key for t in terms), *(k for w in understanding.words for k in w.keys)]))
         body = hit.snippets[0].text
         hit.snippets = [Snippet(body, find_spans(body, keys))]

@@ -29,7 +29,7 @@ class Scorer:
 
     def __init__(self, store, words: list[str], df):
         self.store = store
-        n = max(len(store.live), 1)
+        n = max(store.live_count, 1)
         self.idf = {w: math.log(1 + (n - df(w) + 0.5) / (df(w) + 0.5)) for w in words}
         self.average = store.average_length()
 
@@ -37,14 +37,15 @@ class Scorer:
         """BM25F scores of the best `limit` (None: all) of `docs` that hold a query word."""
         if not self.idf or not docs:
             return {}
-        title, body, org, authors = (self.store.docs[f] for f in ("title", "body", "org", "authors"))
+        keys = self.store.keys
         out = {}
         for d in docs:
-            norm = K1 * (1 - B + B * len(body[d]) / self.average)
+            title, body, org, authors = keys(d)
+            norm = K1 * (1 - B + B * len(body) / self.average)
             score = 0.0
             for w, idf in self.idf.items():
-                tf = TITLE_WEIGHT * title[d].count(w) + body[d].count(w) + BYLINE_WEIGHT * (
-                    org[d].count(w) + authors[d].count(w))
+                tf = TITLE_WEIGHT * title.count(w) + body.count(w) + BYLINE_WEIGHT * (
+                    org.count(w) + authors.count(w))
                 if tf:
                     score += idf * tf / (tf + norm)
             if score:

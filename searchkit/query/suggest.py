@@ -70,39 +70,48 @@ def _pinyin(word: str) -> tuple[str, ...] | None:
     return None if "" in out else out
 
 
-def corrections(reader, word: str, limit: int = 3) -> list[str]:
-    """Words of the index of the same length and pinyin as `word` (a slip of the input method)."""
+@lru_cache(maxsize=1)
+def _homophones() -> dict[str, str]:
+    """Toneless syllable -> the characters read so."""
+    out: dict[str, str] = {}
+    for char, syllable in _readings().items():
+        out[syllable] = out.get(syllable, "") + char
+    return out
+
+
+def corrections(store, word: str, limit: int = 3) -> list[str]:
+    """Words of the index of the same length and pinyin as `word` (a slip of the input method).
+
+    Such a word starts with a homophone of the word's first character that some record
+    holds (the store's character postings say which), so only the index's words under
+    those few prefixes are read, not its whole vocabulary."""
     if len(word) < 2 or not all("\u3400" <= c <= "\u9fff" for c in word):
         return []
     target = _pinyin(word)
     if target is None:
         return []
-    seen: set[str] = set()
     found: list[tuple[int, str]] = []
-    for field in ("title_words", "body_words", "byline_words"):
-        for term in reader.field_terms(field):
-            if len(term) != len(word) or term == word or term in seen:
-                continue
-            # A slip changes some characters, not all: share one at the same place.
-            if not any(a == b for a, b in zip(term, word)):
-                continue
-            seen.add(term)
-            if _pinyin(term) == target:
-                found.append((-reader.doc_frequency(field, term), term))
+    for first in _homophones().get(target[0], ""):
+        if not store.holds_character(first):
+            continue
+        for term, docs in store.words_with_prefix(first).items():
+            # A slip changes some characters, not all: it shares one in place.
+            if len(term) == len(word) and term != word and any(a == b for a, b in zip(term, word)) \
+                    and _pinyin(term) == target:
+                found.append((-docs, term))
     return [t for _, t in sorted(found)[:limit]]
 
 
 def suggestions(snapshot, text: str, tree, filters: Filters, understanding, vocab, matcher, nothing: bool,
                 within=None) -> list[Suggestion]:
     out: list[Suggestion] = []
-    reader = matcher.reader
     plain = [r for r in understanding.readings if not r.exact_only]
     # 1. Slips: a missing word (or a run of words next to it) replaced by a known word.
     for reading in plain:
         for word in reading.words:
             if matcher.word_docs(word):
                 continue
-            for fix in corrections(reader, word.key):
+            for fix in corrections(matcher.store, word.key):
                 query = text.replace(reading.term.text, reading.term.key.replace(word.key, fix), 1)
                 n = _count(snapshot, query, filters, within)
                 if n:
@@ -118,7 +127,7 @@ def suggestions(snapshot, text: str, tree, filters: Filters, understanding, voca
     words = [(reading, w) for reading in plain for w in reading.words]
     if len(words) > 1:
         drops = []
-        generic = GENERIC_SHARE * max(len(matcher.store.live), 1)
+        generic = GENERIC_SHARE * max(matcher.store.live_count, 1)
         for reading, w in words:
             rest = [x.key for r, x in words if x is not w]
             if all(len(matcher.key_docs(k)) > generic for k in rest):

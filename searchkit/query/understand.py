@@ -26,7 +26,6 @@ from ..normalize import search_key
 from .synonyms import Alternative, Synonyms
 from .syntax import Term
 
-WORD_FIELDS = ("title_words", "body_words", "byline_words")
 MAX_WORD = 12
 
 #: Function words, question words, pronouns and degree adverbs: dropped from a query read
@@ -49,9 +48,9 @@ _WORDLIKE = re.compile(r"[^\W_]")
 
 @lru_cache(maxsize=1)
 def _domain_words() -> dict[str, int]:
-    from ..analysis import DOMAIN_DICT, _dictionary_words  # imports Whoosh's analysis: only when needed
+    from ..dictionary import DOMAIN_DICT, dictionary_words
 
-    return {search_key(w): freq or 1 for w, freq, _ in _dictionary_words(DOMAIN_DICT)}
+    return {search_key(w): freq or 1 for w, freq, _ in dictionary_words(DOMAIN_DICT)}
 
 
 @dataclass
@@ -110,29 +109,28 @@ class Understanding:
 
 
 class Vocabulary:
-    """Word frequencies from the index (summed over the word fields), looked up once each."""
+    """Word frequencies from the index (jieba's words, summed over the word fields; the
+    store's word tables), plus the domain dictionary, synonym keys and stop words."""
 
-    def __init__(self, reader, synonyms: Synonyms):
-        self.reader = reader
+    def __init__(self, store, synonyms: Synonyms):
+        self.store = store
         self.extra = dict(_domain_words())
         for k in synonyms.keys:
             self.extra.setdefault(k, 100)
         for w in STOPWORDS:
             self.extra.setdefault(w, 10_000)
-        self.total = sum(reader.field_length(f) for f in WORD_FIELDS) + 1
+        self.total = store.word_total() + 1
         self._freq: dict[str, int] = {}
         self.segments: dict[str, list[str]] = {}  # search key -> its words, segmented once a query
 
     def freq(self, word: str) -> int:
         f = self._freq.get(word)
         if f is None:
-            f = sum(self.reader.frequency(name, word) for name in WORD_FIELDS)  # 0 for an unknown word
-            f = max(f, self.extra.get(word, 0))
-            self._freq[word] = f
+            f = self._freq[word] = max(self.store.word_counts(word)[0], self.extra.get(word, 0))
         return f
 
     def doc_frequency(self, word: str) -> int:
-        return max((self.reader.doc_frequency(f, word) for f in WORD_FIELDS), default=0)
+        return self.store.word_counts(word)[1]
 
 
 def segment(key: str, vocab: Vocabulary) -> list[str]:

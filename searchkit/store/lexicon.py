@@ -1,0 +1,100 @@
+"""The words jieba made of a segment's records, with how often each occurs: the vocabulary
+that query understanding segments with (`query.understand.Vocabulary`).
+
+Whoosh has these counts in its term index, but reading them there costs a hashed look-up
+per field and segment, and a search tries a few hundred candidate words. This table holds
+them once per segment, summed over the word fields (`frequency`) and as the largest
+document count of a field (`doc_frequency`), sorted, so a word is found by bisection and
+the words under a prefix by a range.
+
+On disk (`store-<segment>.words`, little-endian): `SKW1` and the number of words, each
+word's end in the text (4 bytes each), its frequency and its document count (4 bytes each),
+then the words in code point order as UTF-16-LE.
+"""
+
+from __future__ import annotations
+
+import bisect
+import mmap
+import struct
+from array import array
+from pathlib import Path
+
+from .grams import _view
+
+MAGIC = b"SKW1"
+_HEADER = struct.Struct("<4sI")
+
+
+def build(reader, fields) -> bytes:
+    """The table of one Whoosh segment reader's words over `fields`."""
+    freq: dict[str, int] = {}
+    docs: dict[str, int] = {}
+    for field in fields:
+        if field not in reader.schema or not reader.doc_count_all():
+            continue
+        for raw, info in reader.iter_field(field):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            freq[word] = freq.get(word, 0) + int(info.weight())
+            docs[word] = max(docs.get(word, 0), info.doc_frequency())
+    words = sorted(freq)
+    ends, units = array("I"), 0
+    for w in words:
+        units += len(w.encode("utf-16-le", "surrogatepass")) // 2
+        ends.append(units)
+    parts = [ends, array("I", (min(freq[w], 0xFFFFFFFF) for w in words)), array("I", (docs[w] for w in words))]
+    from .segment import _le
+
+    return (_HEADER.pack(MAGIC, len(words)) + b"".join(_le(a) for a in parts)
+            + "".join(words).encode("utf-16-le", "surrogatepass"))
+
+
+class Lexicon:
+    """A segment's word table, mapped from its file; a sorted sequence of its words."""
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as f:
+            size = f.seek(0, 2)
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if size < _HEADER.size:
+            raise ValueError("word table cut short")
+        magic, n = _HEADER.unpack_from(data, 0)
+        if magic != MAGIC:
+            raise ValueError("not a word table")
+        view = memoryview(data)
+        at = _HEADER.size
+        self.ends, self.freqs, self.docs = (_view(view[at + 4 * n * i:at + 4 * n * (i + 1)], "I") for i in range(3))
+        self._text = view[at + 12 * n:]
+        if len(self.ends) != n or (n and 2 * self.ends[n - 1] != len(self._text)):
+            raise ValueError("word table and its words disagree in length")
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> str:
+        start = self.ends[i - 1] if i else 0
+        return self._text[2 * start:2 * self.ends[i]].tobytes().decode("utf-16-le", "surrogatepass")
+
+    def find(self, word: str) -> int:
+        """The word's place, or -1."""
+        i = bisect.bisect_left(self, word)
+        return i if i < self.n and self[i] == word else -1
+
+    def counts(self, word: str) -> tuple[int, int]:
+        """(frequency, document count) of a word; (0, 0) for one the segment lacks."""
+        i = self.find(word)
+        return (self.freqs[i], self.docs[i]) if i >= 0 else (0, 0)
+
+    def prefixed(self, prefix: str):
+        """The words that start with `prefix`, with their document counts."""
+        i = bisect.bisect_left(self, prefix)
+        while i < self.n:
+            word = self[i]
+            if not word.startswith(prefix):
+                return
+            yield word, self.docs[i]
+            i += 1
+
+    def total(self) -> int:
+        return sum(self.freqs)
