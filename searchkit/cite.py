@@ -7,7 +7,7 @@ exports and JSON.
 * A citation names the publication and the issue as the bulletin itself does:
   `《杭州人大信息》2024年第9期（总第697期）`.
 * `complete` gives the hits of a result their brief titles (and, when asked, their whole
-  text) from the index's stored fields.
+  text) from the index's store.
 """
 
 from __future__ import annotations
@@ -49,14 +49,12 @@ def citation(hit) -> str:
 
 def complete(snapshot, hits, body: bool = False) -> None:
     """Give each brief among `hits` its title (`brief_title`), and with `body` each hit its
-    whole text as `hit.body`, read from the index's stored fields."""
-    searcher = None
+    whole text as `hit.body`, read from the index's store."""
     for hit in hits:
         if hit.title and not body:
             continue
-        if searcher is None:
-            searcher = snapshot.shared_searcher()
-        text = searcher.stored_fields(hit.docnum).get("body", "")
+        record = snapshot.store.shown(hit.docnum) or {}  # the store: no Whoosh opened for this
+        text = record.get("body", "")
         if not hit.title:
             hit.title = brief_title(text, hit.org, hit.district)
             hit.title_highlights = []
