@@ -396,7 +396,8 @@ def search_result(result, console: Console | None = None, filters=(), page_size:
     line = (ngettext("{total} hit for {query}", "{total} hits for {query}", result.total)
             .format(total=result.total, query=what))
     if shown < result.total:
-        line += _(", showing {first}-{last}").format(first=first, last=last)
+        line += (_(", showing {first}-{last}") if last > first else _(", showing hit {first}")).format(
+            first=first, last=last)
     console.print(Text(line + ("。" if language() == "zh" else ".")))
     if last < result.total:
         if result.offset % shown == 0:
