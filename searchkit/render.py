@@ -139,6 +139,30 @@ def paged():
         signal.signal(signal.SIGINT, previous)
 
 
+class Broken:
+    """Bulletin text in a table cell, broken as Chinese text is (`typeset.breaks`: by display
+    width, never before closing punctuation) at whatever width the table gives the column."""
+
+    def __init__(self, text: Text | str):
+        self.text = text if isinstance(text, Text) else Text(text)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        from .typeset import cells
+
+        widest = max((cells(line) for line in self.text.plain.split("\n")), default=0)
+        return Measurement(min(widest, 8), widest)
+
+    def __rich_console__(self, console, options):
+        lines = []
+        for para in self.text.split("\n"):
+            for line in para.divide(breaks(para.plain, max(options.max_width, 4))):
+                line.rstrip()
+                lines.append(line)
+        yield Text("\n").join(lines)
+
+
 def table(console: Console, *columns: str, title: str | None = None, fold: tuple[str, ...] = ()) -> Table:
     """A table that is boxed in a terminal and plain in a pipe; `fold` columns wrap Chinese text."""
     fancy = is_fancy(console)
@@ -171,7 +195,7 @@ def issues_table(issues, console: Console | None = None) -> None:
         for r in issue.records:
             byline = " ".join(filter(None, [r.org, *r.authors]))
             t.add_row(r.id, _(KINDS.get(r.kind, r.kind)), r.section, r.district,
-                      Text(r.title or brief_title(r.body, r.org, r.district)), Text(byline), str(len(r.body)))
+                      Broken(r.title or brief_title(r.body, r.org, r.district)), Broken(byline), str(len(r.body)))
         show_table(console, t)
 
 
@@ -229,7 +253,7 @@ def index_report(report, console: Console | None = None, nothing: bool = False) 
             note = f.reason or "; ".join(f.warnings)
             style = "red" if f.status == "skipped" else ("yellow" if f.warnings else "")
             t.add_row(Text(one_line(f.source)), Text(_(STATUSES.get(f.status, f.status)), style=style),
-                      str(f.records) if f.records else "", Text(one_line(note)))
+                      str(f.records) if f.records else "", Broken(one_line(note)))
         show_table(console, t)
     if nothing:
         return
@@ -238,8 +262,9 @@ def index_report(report, console: Console | None = None, nothing: bool = False) 
             "rebuilt": _("{index}/ rebuilt: {counts}; {issues} issues, {records} records in the index ({seconds} s)."),
             "updated": _("{index}/ updated: {counts}; {issues} issues, {records} records in the index ({seconds} s).")}[
         "built" if report.first else "rebuilt" if report.rebuilt else "updated"]
-    console.print(Text(what.format(index=report.index_dir, counts=counts or _("no files"), issues=report.total_issues,
-                                   records=report.total_records, seconds=f"{report.seconds:.2f}")))
+    indented(console, Text(what.format(index=report.index_dir, counts=counts or _("no files"),
+                                       issues=report.total_issues, records=report.total_records,
+                                       seconds=f"{report.seconds:.2f}")), by=0)
 
 
 STATUSES = {"added": N_("added"), "updated": N_("updated"), "removed": N_("removed"), "kept": N_("kept"),
@@ -452,7 +477,7 @@ def issue_contents(hits, console: Console | None = None) -> None:
     console.print(Text(f"第{first.issue}期(总第{first.issue_total}期) {first.date}", style="bold"))
     t = table(console, _("id"), _("section"), _("district"), _("title"), fold=(_("title"),))
     for hit in hits:
-        t.add_row(hit.id, hit.section, hit.district, Text(title_of(hit)))
+        t.add_row(hit.id, hit.section, hit.district, Broken(title_of(hit)))
     show_table(console, t)
 
 
