@@ -1074,3 +1074,20 @@ def test_a_page_past_the_end_says_which_is_the_last(runner, seed_index_dir):
     assert out == f"No hits past hit 980: {total} in all for 人大; the last page is --page {-(-total // 10)}.\n"
     last = invoke(runner, ["search", "人大", "--page", str(-(-total // 10)), "--index-dir", seed_index_dir]).stdout
     assert "Next page" not in last and f"{total} hits for 人大" in last
+
+
+@needs_script
+@needs_pty
+@pytest.mark.parametrize("args", [["show", "697"], ["show", "689-07"], ["search", "联络站", "-n", "0"],
+                                  ["--lang", "zh", "stats"]])
+def test_chinese_lines_break_with_kinsoku_at_60_columns(seed_index_dir, args):
+    """In tables, articles and snippets: no line starts with closing punctuation or ends with
+    an opening mark, and none is wider than the terminal."""
+    from searchkit.typeset import NO_END, cells
+
+    code, out, err = run_in_pty(*args, "--index-dir", seed_index_dir, columns=60)
+    assert code == 0, err
+    lines = [ANSI.sub("", line).rstrip() for line in out.splitlines()]
+    assert not [line for line in lines if line.strip()[:1] in set("，。、；：？！）》」』”’")], "\n".join(lines)
+    assert not [line for line in lines if line[-1:] in NO_END], "\n".join(lines)
+    assert all(cells(line) <= 60 for line in lines)
