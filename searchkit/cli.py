@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import inspect
 import json
 import re
 import sys
-import unicodedata
 
 import click
 
 from . import __version__
 from .errors import ExitStatus, SearchkitError, UsageError
+from .i18n import N_, _, install_click, ngettext
 from .terminal import one_line
+
+install_click()
 
 
 class CliError(click.ClickException):
@@ -29,31 +32,32 @@ class CliError(click.ClickException):
         self.exit_code = int(exc.exit_status)
 
 
-def _cells(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap_cells(text: str, width: int) -> list[str]:
-    """Wrap by display width: Chinese characters take two columns and may break anywhere."""
-    lines, line = [], ""
-    for piece in re.findall(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+",
-                            " ".join(text.split())):
-        if piece.isspace():
-            line += " " if line else ""
-        elif _cells(line) + _cells(piece) <= width or not line.strip():
-            line += piece
-        else:
-            lines.append(line.rstrip())
-            line = piece
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines
-
-
 class HelpFormatter(click.HelpFormatter):
-    """click's help layout, wrapping option help by display width (click counts characters)."""
+    """click's help layout, wrapping by display width (click counts characters, and breaks
+    only at spaces, which Chinese text has none of)."""
+
+    def write_text(self, text: str) -> None:
+        from .typeset import wrap
+
+        indent = " " * self.current_indent
+        for n, para in enumerate(re.split(r"\n\s*\n", text.strip("\n"))):
+            if n:
+                self.write("\n")
+            lines = para.splitlines()
+            if lines and lines[0].strip() == "\b":  # click's mark: keep these lines as they are
+                for line in lines[1:]:
+                    self.write(f"{indent}{line}\n")
+                continue
+            joined = ""
+            for line in (ln.strip() for ln in lines):
+                sep = " " if joined and (joined[-1].isascii() or line[:1].isascii()) else ""
+                joined += sep + line
+            for line in wrap(joined, max(self.width - self.current_indent, 20)):
+                self.write(f"{indent}{line}\n")
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        from .typeset import wrap
+
         rows = list(rows)
         first_col = min(max((len(r[0]) for r in rows), default=0), col_max) + col_spacing
         for first, second in rows:
@@ -65,14 +69,14 @@ class HelpFormatter(click.HelpFormatter):
                 self.write(" " * (first_col - len(first)))
             else:
                 self.write("\n" + " " * (first_col + self.current_indent))
-            lines = wrap_cells(second, max(self.width - first_col - 2, 10)) or [""]
+            lines = wrap(second, max(self.width - first_col - 2, 10)) or [""]
             self.write(lines[0] + "\n")
             for line in lines[1:]:
                 self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
 
 
 def _interrupted() -> None:
-    click.echo("Error: interrupted; nothing was changed by the unfinished step", err=True)
+    click.echo(_("Error: interrupted; nothing was changed by the unfinished step"), err=True)
     sys.exit(ExitStatus.INTERRUPTED)
 
 
@@ -89,11 +93,39 @@ class SearchkitContext(click.Context):
     formatter_class = HelpFormatter
 
 
-class SearchkitCommand(click.Command):
+@contextlib.contextmanager
+def _translated_help(command: click.Command):
+    """The command's help and its options' help in the interface language, while shown.
+    (They are written in English, in the code; the catalogs translate them.)"""
+    saved = [(p, p.help) for p in command.params if getattr(p, "help", None)]
+    help_ = command.help
+    try:
+        for p, text in saved:
+            p.help = _(text)
+        if help_:
+            command.help = _(inspect.cleandoc(help_))
+        yield
+    finally:
+        for p, text in saved:
+            p.help = text
+        command.help = help_
+
+
+class TranslatedHelp:
+    def format_help(self, ctx, formatter) -> None:
+        with _translated_help(self):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated_help(self):
+            return super().get_short_help_str(limit)
+
+
+class SearchkitCommand(TranslatedHelp, click.Command):
     context_class = SearchkitContext
 
 
-class SearchkitGroup(click.Group):
+class SearchkitGroup(TranslatedHelp, click.Group):
     context_class = SearchkitContext
     command_class = SearchkitCommand
 
@@ -106,28 +138,36 @@ class SearchkitGroup(click.Group):
 
             words = " ".join(a if re.fullmatch(r"[^\s'\"\\$`!*?&;|<>(){}\[\]#~]+", a) else shlex.quote(a)
                              for a in args)
-            raise click.UsageError(f"no command {name!r}; to search for it: searchkit search {words}", ctx)
+            raise click.UsageError(_("no command {name!r}; to search for it: searchkit search {words}").format(
+                name=name, words=words), ctx)
         return super().resolve_command(ctx, args)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """click's main, plus: every error one line (made printable), Ctrl-C one line with
         status 130, a closed pipe (`| head`) a quiet end with status 0."""
+        from .i18n import set_language
+        from .render import Settings, settings
+
+        set_language(None)  # each run chooses anew (`--lang`, `--color`, `--no-pager`)
+        vars(settings).update(vars(Settings()))
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
             exc.message = one_line(exc.format_message())
+            if getattr(exc, "possibilities", None):
+                exc.possibilities = None  # already in the message
             exc.show()
             sys.exit(exc.exit_code)
         except click.Abort as exc:
             if isinstance(exc.__context__, KeyboardInterrupt):
                 _interrupted()
             if isinstance(exc.__cause__, EOFError):  # not a prompt: a file that ends early (click says "Aborted!")
-                click.echo("Error: a file of the index ends early (damaged?); rebuild it: `searchkit index --rebuild`",
+                click.echo(_("Error: a file of the index ends early (damaged?); rebuild it: `searchkit index --rebuild`"),
                            err=True)
                 sys.exit(ExitStatus.INDEX_DAMAGED)
-            click.echo("Aborted!", err=True)
+            click.echo(_("Aborted!"), err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             _interrupted()
@@ -153,10 +193,11 @@ class SearchkitGroup(click.Group):
         except click.UsageError as exc:
             # One line, as for every other error: the hint to --help goes into it.
             if isinstance(exc, click.NoSuchOption) and not exc.option_name[1:2].isascii():  # search -西湖
-                exc.message = (exc.message.rstrip(".") + '. A query that starts with "-" goes last, after --: '
-                               'searchkit search --limit 5 -- -西湖')
+                exc.message = (exc.message.rstrip(".") + ". " + _('A query that starts with "-" goes last, after --: '
+                                                                  'searchkit search --limit 5 -- -西湖'))
             if exc.ctx is not None:
-                exc.message = f"{exc.message.rstrip('.')} (see '{exc.ctx.command_path} --help')".lstrip()
+                exc.message = _("{message} (see '{command} --help')").format(
+                    message=exc.message.rstrip(".。"), command=exc.ctx.command_path).lstrip()
                 exc.ctx = None
             exc.message = one_line(exc.message)
             raise
@@ -166,13 +207,50 @@ class SearchkitGroup(click.Group):
             raise CliError(exc) from None
 
 
+def _set_color(ctx, param, value):
+    from .render import settings
+
+    if value is not None:
+        settings.color = value
+    return value
+
+
+def _set_no_pager(ctx, param, value):
+    from .render import settings
+
+    if value:
+        settings.pager = False
+    return value
+
+
+def _set_lang_here(ctx, param, value):
+    from .i18n import set_language
+
+    if value is not None:
+        set_language(value)
+    return value
+
+
+def output_options(f):
+    """`--color`, `--no-pager` and `--lang`, accepted before the command (as git takes them)
+    and after it."""
+    f = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
+                     callback=_set_lang_here,
+                     help="Interface language (default: $SEARCHKIT_LANG, else the locale: Chinese for zh*).")(f)
+    f = click.option("--no-pager", is_flag=True, expose_value=False, callback=_set_no_pager,
+                     help="Do not page long output on a terminal.")(f)
+    f = click.option("--color", type=click.Choice(["auto", "always", "never"]), default=None, expose_value=False,
+                     callback=_set_color, metavar="WHEN",
+                     help="Colour and marks: auto (on a terminal), always (also in a pipe, for less -R), never.")(f)
+    return f
+
+
 @click.group(cls=SearchkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="searchkit")
 @click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Interface language (default: $SEARCHKIT_LANG, else the locale: Chinese for zh*).")
+@output_options
 @click.pass_context
-def main(ctx: click.Context, traceback: bool, lang: str | None) -> None:
+def main(ctx: click.Context, traceback: bool) -> None:
     """Search 杭州人大信息, the Hangzhou People's Congress information bulletin.
 
     \b
@@ -181,9 +259,6 @@ def main(ctx: click.Context, traceback: bool, lang: str | None) -> None:
       searchkit search 西湖龙井        # ranked hits with highlighted passages
       searchkit parse seeds/000_dbed6e9d040a5771.txt --format json
     """
-    from .i18n import set_language
-
-    set_language(lang)
     ctx.obj = {"traceback": traceback}
 
 
@@ -198,6 +273,7 @@ def max_file_option(f):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Output: a table per issue, or a JSON array of all records.")
 @max_file_option
+@output_options
 def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
     """Show the article records of issue FILES, as the parser reads them.
 
@@ -223,14 +299,16 @@ def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
             failures.append(str(exc))
     for issue in issues:
         for warning in issue.warnings:
-            click.echo(one_line(f"Warning: {issue.source}: {warning}"), err=True)
+            click.echo(one_line(_("Warning: {source}: {warning}").format(source=issue.source, warning=warning)),
+                       err=True)
     if fmt == "json":
         records = [r.to_dict() for issue in issues for r in issue.records]
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        render.issues_table(issues)
+        with render.paged() as console:
+            render.issues_table(issues, console)
     for failure in failures:
-        click.echo(one_line(f"Error: {failure}"), err=True)
+        click.echo(one_line(_("Error: {message}").format(message=failure)), err=True)
     if failures or any(issue.warnings for issue in issues):
         sys.exit(1)  # a file that could not be read, or an issue with parts missing
 
@@ -241,7 +319,15 @@ def parse(files: tuple[str, ...], fmt: str, max_file_mb: float | None) -> None:
 def index_dir_option(f):
     return click.option(
         "--index-dir", metavar="DIR", default=None,
-        help="Index folder (default: $SEARCHKIT_INDEX_DIR, else index/).")(f)
+        help="Index folder (default: $SEARCHKIT_INDEX_DIR, else the nearest index/ from here up, "
+             "else the one in the config file; see `searchkit where`).")(f)
+
+
+def headers_option(f):
+    return click.option(
+        "--headers", type=click.Choice(["zh", "en"]), default=None,
+        help="Column names in Chinese (序号, 标题, …) or as the stable English keys (rank, title, …); "
+             "default: the interface language.")(f)
 
 
 def filter_options(f):
@@ -277,8 +363,8 @@ def _text_args(**values) -> None:
     for what, value in values.items():
         for v in (value,) if isinstance(value, str) else value or ():
             if any("\udc80" <= c <= "\udcff" for c in v):
-                raise UsageError(f"the {what} {one_line(v)} is not UTF-8 text; set your terminal to UTF-8 "
-                                 f"(e.g. LANG=zh_CN.UTF-8) and type it again")
+                raise UsageError(_("the {what} {value} is not UTF-8 text; set your terminal to UTF-8 "
+                                   "(e.g. LANG=zh_CN.UTF-8) and type it again").format(what=what, value=one_line(v)))
 
 
 def _filters(district, section, year, issues, since, until, authors, orgs, query: str | None = None):
@@ -292,6 +378,11 @@ def _filters(district, section, year, issues, since, until, authors, orgs, query
     filters = Filters(districts=district, sections=section, year=year, issues=issues, since=since, until=until,
                       authors=authors, orgs=orgs)
     filters.check()
+    if query is not None and not query.strip() and not filters.any():
+        from .errors import QuerySyntaxError
+
+        raise QuerySyntaxError(_("empty query: type a word to search for, e.g. 西湖龙井, or give a filter to list "
+                                 "the records it selects, e.g. --district 余杭 --year 2024"))
     return filters
 
 
@@ -304,15 +395,49 @@ def _note_issue_years(snapshot, filters) -> None:
     for n in filters.issues:
         years = issue_years(snapshot, n)
         if len(years) > 1:
-            click.echo(one_line(f"Note: --issue {n} means 第{n}期 of {', '.join(years)}; add --year to pick one."),
-                       err=True)
+            click.echo(one_line(_("Note: --issue {n} means 第{n}期 of {years}; add --year to pick one.").format(
+                n=n, years=", ".join(years))), err=True)
+
+
+# What `index.require_snapshot` announces while it builds a first index, in the interface
+# language. (The library writes these in English; until it marks them for gettext, the CLI
+# recognises the three and says them with its own messages. Anything else passes as is.)
+_ANNOUNCEMENTS = (
+    (re.compile(r"No index yet: building (.+)/ from (.+)/ first\.\Z", re.S),
+     N_("No index yet: building {0}/ from {1}/ first.")),
+    (re.compile(r"Waiting for the build of (.+)/ that another search started\.\Z", re.S),
+     N_("Waiting for the build of {0}/ that another search started.")),
+    (re.compile(r"skipped (.+?): (.+)\Z", re.S), N_("skipped {0}: {1}")),
+)
+
+
+def _announcement(msg: str) -> str:
+    for pattern, message in _ANNOUNCEMENTS:
+        m = pattern.match(msg)
+        if m:
+            return _(message).format(*m.groups())
+    return msg
 
 
 def _snapshot(index_dir: str | None):
-    from .index import require_snapshot, resolve_index_dir
+    from .errors import IndexMissingError
+    from .index import display_path, require_snapshot
+    from .locate import find
 
-    root, is_default = resolve_index_dir(index_dir)
-    return require_snapshot(root, is_default, announce=lambda msg: click.echo(one_line(msg), err=True))
+    where = find(index_dir)
+
+    def say(msg: str) -> None:
+        click.echo(one_line(_announcement(msg)), err=True)
+
+    try:
+        if where.is_default and where.corpus is not None:
+            return require_snapshot(where.root, True, corpus=str(where.corpus), announce=say)
+        return require_snapshot(where.root, False, announce=say)
+    except IndexMissingError:
+        option = "" if where.how in ("found", "project", "default") else f" --index-dir {display_path(where.root)}"
+        raise IndexMissingError(_("no index at {index}/; build it first: `searchkit index PATH{option}` "
+                                  "(`searchkit where` says where searchkit looked)").format(
+            index=display_path(where.root), option=option)) from None
 
 
 # --------------------------------------------------------------------------- index
@@ -321,6 +446,7 @@ def _snapshot(index_dir: str | None):
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @index_dir_option
+@output_options
 @click.option("--rebuild", is_flag=True,
               help="Start from scratch: every issue file the index knows, wherever it lives, and PATHS.")
 @click.option("--drop-missing", is_flag=True,
@@ -328,7 +454,8 @@ def _snapshot(index_dir: str | None):
 @max_file_option
 def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_missing: bool,
           max_file_mb: float | None) -> None:
-    """Build or update the index from issue files or folders (default: seeds/).
+    """Build or update the index from issue files or folders (default: the folders
+    the index already holds, else the project's seeds/).
 
     New files are added, changed files replace their records, files gone from an
     indexed folder lose theirs, unchanged files cost nothing. Files whose whole
@@ -345,29 +472,36 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_mis
       searchkit index --rebuild      # every file it knows
     """
     from . import render
-    from .index import DEFAULT_CORPUS, known_sources, resolve_index_dir, update_index
+    from .index import DEFAULT_CORPUS, display_path, known_sources, update_index
+    from .locate import find, indexed_folders
 
-    root, _ = resolve_index_dir(index_dir)
+    where = find(index_dir)
+    root = where.root
     if not paths and rebuild and known_sources(root):
         paths = ()  # the files the index knows are the ones to rebuild
     elif not paths:
-        from pathlib import Path
-
-        if not Path(DEFAULT_CORPUS).is_dir():
-            raise CliError(SearchkitError(f"no {DEFAULT_CORPUS}/ folder here; name the issue files: searchkit index PATH..."))
-        paths = (DEFAULT_CORPUS,)
-    with render.progress("Indexing") as advance:
+        known = indexed_folders(root) if known_sources(root) else []
+        if known:
+            paths = tuple(display_path(f) for f in known)
+        elif where.corpus is not None and where.corpus.is_dir():
+            paths = (str(where.corpus),)
+        else:
+            raise CliError(SearchkitError(_("no {corpus}/ folder here or above; name the issue files: "
+                                            "searchkit index PATH...").format(corpus=DEFAULT_CORPUS)))
+    with render.progress(_("Indexing")) as advance:
         report = update_index(paths, root, rebuild=rebuild, progress=advance, max_mb=max_file_mb,
                               drop_missing=drop_missing)
     if report.first and not report.generation:
         render.index_report(report, nothing=True)
-        raise CliError(SearchkitError(f"no index made: no usable issue file in {', '.join(paths)} "
-                                      f"({len(report.skipped)} skipped, see above)"))
+        raise CliError(SearchkitError(_("no index made: no usable issue file in {paths} ({n} skipped, see above)")
+                                      .format(paths=", ".join(paths), n=len(report.skipped))))
     render.index_report(report)
     if report.skipped:
         names = ", ".join(f.source for f in report.skipped)
-        click.echo(one_line(f"Error: {len(report.skipped)} file{'s' if len(report.skipped) != 1 else ''} skipped "
-                            f"(see the report above): {names}"), err=True)
+        n = len(report.skipped)
+        click.echo(one_line(_("Error: {message}").format(message=ngettext(
+            "{n} file skipped (see the report above): {names}", "{n} files skipped (see the report above): {names}",
+            n).format(n=n, names=names))), err=True)
         sys.exit(1)
 
 
@@ -382,13 +516,16 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_mis
 @click.option("--page", "-p", type=click.IntRange(min=1), default=None, help="Show this page of --limit hits (1, 2, …).")
 @click.option("--offset", type=click.IntRange(min=0), default=None, help="Skip this many hits first.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "opensearch"]), default="text",
-              show_default=True, help="opensearch: print the OpenSearch _search request instead (docs/scale-out.md).")
+              show_default=True, help="Terminal text, JSON, CSV (the export columns), or opensearch: the OpenSearch "
+                                      "_search request for the query (docs/scale-out.md).")
 @click.option("--count", "-c", "count_only", is_flag=True, help="Print only the number of hits.")
 @click.option("--ids", "ids_only", is_flag=True, help="Print only the ids of the hits shown, one a line (-n 0: all).")
 @click.option("--facets", is_flag=True, help="Also count the hits per district, year and section.")
+@headers_option
 @index_dir_option
+@output_options
 def search(query: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort, limit, page,
-           offset, fmt, count_only, ids_only, facets, index_dir) -> None:
+           offset, fmt, count_only, ids_only, facets, headers, index_dir) -> None:
     """Search the index: records about the query, best first, matches highlighted.
     Without a QUERY, list the records the filters select, newest first.
 
@@ -420,11 +557,12 @@ def search(query: str, district, section, year, issues, since, until, authors, o
       searchkit search --district 余杭 --year 2024
     """
     from . import render
+    from .cite import complete, result_dict
     from .query import search as run_search
 
     filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
     if page is not None and offset is not None:
-        raise click.UsageError("give --page or --offset, not both")
+        raise click.UsageError(_("give --page or --offset, not both"))
     skip = offset if offset is not None else (page - 1) * limit if page else 0
     if count_only:
         limit, skip = 1, 0
@@ -440,16 +578,20 @@ def search(query: str, district, section, year, issues, since, until, authors, o
     _note_issue_years(snapshot, filters)
     if count_only:
         click.echo(result.total)
-    elif ids_only:
+        return
+    if ids_only:
         click.echo("".join(f"{h.id}\n" for h in result.hits), nl=False)
-    elif fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    complete(snapshot, result.hits)  # briefs get their titles, the same in every format
+    if fmt == "json":
+        click.echo(json.dumps(result_dict(result), ensure_ascii=False, indent=2))
     elif fmt == "csv":
         from .export import write_csv
 
-        write_csv(result, sys.stdout)
+        write_csv(result, sys.stdout, headers=headers)
     else:
-        render.search_result(result, filters=filters.describe())
+        with render.paged() as console:
+            render.search_result(result, console, filters=filters.describe(), page_size=limit)
 
 
 # --------------------------------------------------------------------------- reading
@@ -458,8 +600,11 @@ def search(query: str, district, section, year, issues, since, until, authors, o
 @main.command()
 @click.argument("record_id", metavar="ID")
 @click.option("--query", "-q", metavar="QUERY", help="Highlight this query's matches.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Text, or JSON (the record with its whole text).")
 @index_dir_option
-def show(record_id: str, query: str | None, index_dir: str | None) -> None:
+@output_options
+def show(record_id: str, query: str | None, fmt: str, index_dir: str | None) -> None:
     """Show one whole article (ID as in search results, e.g. 697-03, or 697-3), or with
     an issue's running number alone (697), that issue's table of contents.
 
@@ -477,18 +622,50 @@ def show(record_id: str, query: str | None, index_dir: str | None) -> None:
         from .query import parse_query
 
         parse_query(query)  # a syntax error is a usage error, whether or not there is an index
+    from .cite import citation, complete, title_of
+
+    snapshot = _snapshot(index_dir)
     if record_id.strip().isdigit():
-        records = issue_records(_snapshot(index_dir), int(record_id))
+        records = issue_records(snapshot, int(record_id))
         if not records:
-            raise SearchkitError(f"no issue 总第{int(record_id)}期 in the index; `searchkit list` shows the issues")
-        render.issue_contents(records)
+            raise SearchkitError(_("no issue 总第{n}期 in the index; `searchkit list` shows the issues").format(
+                n=int(record_id)))
+        complete(snapshot, records)
+        if fmt == "json":
+            first = records[0]
+            out = {"issue": first.issue, "issue_total": first.issue_total, "date": first.date,
+                   "citation": citation(first), "records": []}
+            for hit in records:
+                d = hit.to_dict()
+                d.pop("snippets")
+                out["records"].append(d)
+            click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+            return
+        with render.paged() as console:
+            render.issue_contents(records, console)
         return
-    render.record(show_record(_snapshot(index_dir), record_id, query))
+    hit = show_record(snapshot, record_id, query)
+    if fmt == "json":
+        d = hit.to_dict()
+        body = d.pop("snippets")[0]
+        d.update(title=title_of(hit, body["text"]), citation=citation(hit), body=body["text"],
+                 highlights=body["highlights"])
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    with render.paged() as console:
+        render.record(hit, console)
+
+
+def json_format_option(f):
+    return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                        help="Text, or JSON for scripts.")(f)
 
 
 @main.command()
+@json_format_option
 @index_dir_option
-def stats(index_dir: str | None) -> None:
+@output_options
+def stats(fmt: str, index_dir: str | None) -> None:
     """What is in the index: issues, gaps in the running numbers, records per year,
     section and district, and where the index lives.
 
@@ -497,15 +674,28 @@ def stats(index_dir: str | None) -> None:
       searchkit stats
       searchkit stats --index-dir ~/人大信息/索引
     """
+    from dataclasses import asdict
+
     from . import render
     from .stats import index_stats
 
-    render.stats(index_stats(_snapshot(index_dir)))
+    s = index_stats(_snapshot(index_dir))
+    if fmt == "json":
+        d = asdict(s)
+        d["gaps"] = [list(g) for g in s.gaps]
+        for key in ("per_year", "per_section", "per_district"):
+            d[key] = dict(d[key])
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    with render.paged() as console:
+        render.stats(s, console)
 
 
 @main.command("list")
+@json_format_option
 @index_dir_option
-def list_(index_dir: str | None) -> None:
+@output_options
+def list_(fmt: str, index_dir: str | None) -> None:
     """The indexed issues, one line each: 第N期(总第M期), date, records, source file.
 
     \b
@@ -513,14 +703,65 @@ def list_(index_dir: str | None) -> None:
       searchkit list
       searchkit list --index-dir ~/人大信息/索引 | grep 2024-
     """
+    from dataclasses import asdict
+
     from . import render
     from .stats import list_issues
 
-    render.issue_list(list_issues(_snapshot(index_dir)))
+    issues = list_issues(_snapshot(index_dir))
+    if fmt == "json":
+        click.echo(json.dumps([asdict(i) for i in issues], ensure_ascii=False, indent=2))
+        return
+    with render.paged() as console:
+        render.issue_list(issues, console)
 
 
 @main.command()
 @index_dir_option
+@json_format_option
+@output_options
+def where(index_dir: str | None, fmt: str) -> None:
+    """Which index a command run here uses, how it was found, and where its issue
+    files are.
+
+    The index is --index-dir, else $SEARCHKIT_INDEX_DIR, else the nearest index/
+    from this folder up (or a project's seeds/, to build one beside it), else the
+    default set in the config file (a line `index = PATH`), else index/ here.
+
+    \b
+    Examples:
+      searchkit where
+      cd seeds/ && searchkit where
+      searchkit where --format json
+    """
+    from .index import display_path, known_sources
+    from .locate import config_file, find, indexed_folders, is_index
+
+    here = find(index_dir)
+    folders = [display_path(f) for f in indexed_folders(here.root)] if is_index(here.root) else []
+    info = {"index": display_path(here.root), "found_by": here.how, "exists": is_index(here.root),
+            "files": known_sources(here.root), "issue_folders": folders,
+            "project_seeds": display_path(here.corpus) if here.corpus is not None and here.corpus.is_dir() else None,
+            "config": str(config_file())}
+    if fmt == "json":
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    how = {"option": _("given with --index-dir"), "env": _("from $SEARCHKIT_INDEX_DIR"),
+           "found": _("the nearest index/ from here up"), "project": _("the project's, beside its seeds/ (not built yet)"),
+           "config": _("the default in {config}").format(config=config_file()),
+           "default": _("none found from here up: the default, here")}[here.how]
+    click.echo(_("Index: {index}/ ({how})").format(index=info["index"], how=how))
+    if info["exists"]:
+        click.echo(_("Issue files: {n}, in {folders}").format(n=info["files"], folders=", ".join(folders) or "-"))
+    else:
+        click.echo(_("No index there yet."))
+    if info["project_seeds"]:
+        click.echo(_("Project issue folder: {seeds}/").format(seeds=info["project_seeds"]))
+
+
+@main.command()
+@index_dir_option
+@output_options
 def trust(index_dir: str | None) -> None:
     """Trust an index folder that another user or machine wrote, so that it opens.
 
@@ -533,11 +774,14 @@ def trust(index_dir: str | None) -> None:
     Examples:
       searchkit trust --index-dir ~/从同事那里/索引
     """
-    from .index import display_path, resolve_index_dir, trust_index
+    from .index import display_path, trust_index
 
-    root, _ = resolve_index_dir(index_dir)
+    from .locate import find
+
+    root = find(index_dir).root
     name = trust_index(root)
-    click.echo(one_line(f"Trusted {display_path(root)}/ ({name}): it now opens as an index you built."), err=True)
+    click.echo(one_line(_("Trusted {index}/ ({name}): it now opens as an index you built.").format(
+        index=display_path(root), name=name)), err=True)
 
 
 # --------------------------------------------------------------------------- export
@@ -552,15 +796,21 @@ def trust(index_dir: str | None) -> None:
               help="Output format (default: from the file's extension, else csv). opensearch: the whole index "
                    "as mapping.json and bulk files in the folder FILE.")
 @click.option("--columns", metavar="A,B,…",
-              help="Columns to write, comma-separated, in this order. Default: rank, score, id, date, issue, "
-                   "issue_total, section, district, title, org, authors, snippet, source.")
+              help="Columns to write, comma-separated, in this order; or +NAME / -NAME to add to or drop from the "
+                   "default: rank, id, date, issue, issue_total, section, district, title, org, authors, citation, "
+                   "snippet. Also: body (the whole text), toc_title, match (the tier), score, source (the local file).")
+@headers_option
 @click.option("--force", "-f", is_flag=True, help="Replace FILE if it exists.")
 @click.option("--empty-ok", is_flag=True, help="With no hits, still write FILE (the header only) and exit 0.")
 @index_dir_option
+@output_options
 def export(query: str, output: str, district, section, year, issues, since, until, authors, orgs, exact, within, sort,
-           partial, fmt, columns, force, empty_ok, index_dir) -> None:
+           partial, fmt, columns, headers, force, empty_ok, index_dir) -> None:
     """Export every hit of QUERY (not just the first page) to CSV, JSONL or XLSX.
+    Without a QUERY, every record the filters select, newest first.
 
+    The column names follow the interface language (--headers en for the stable
+    English keys); each row cites its issue (《杭州人大信息》2024年第9期（总第697期）).
     CSV is UTF-8 with a byte-order mark so Excel and WPS show the Chinese correctly;
     cells that would run as formulas are neutralised; the file is written completely
     or not at all.
@@ -571,10 +821,14 @@ def export(query: str, output: str, district, section, year, issues, since, unti
       searchkit export 代表联络站 -d 余杭 -o 联络站.xlsx
       searchkit export 营商环境 -o - --format jsonl
       searchkit export 西湖 -o 西湖.csv --columns date,title
+      searchkit export 西湖龙井 -o 龙井.xlsx --columns +body
+      searchkit export --district 余杭 --year 2024 -o 余杭.csv
     """
     import os
 
+    from .cite import complete
     from .export import export_result, format_for, parse_columns
+    from .i18n import language
     from .query import search as run_search
 
     filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
@@ -585,24 +839,30 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     cols = parse_columns(columns)
     fmt = format_for(output, fmt)
     if output != "-" and os.path.lexists(output) and not force and sys.stdin.isatty():
-        force = click.confirm(one_line(f"{output} exists. Replace it?"), default=False, err=True)
+        force = click.confirm(one_line(_("{output} exists. Replace it?").format(output=output)), default=False,
+                              err=True)
         if not force:
             raise click.Abort()
-    result = run_search(_snapshot(index_dir), query, filters, sort=sort or ("relevance" if query.strip() else "date"),
+    snapshot = _snapshot(index_dir)
+    result = run_search(snapshot, query, filters, sort=sort or ("relevance" if query.strip() else "date"),
                         limit=None, exact=exact, within=within)
     left_out = 0 if partial else result.tiers.get("partial", 0)
     if left_out:
         result.hits = [h for h in result.hits if h.match != "partial"]
         result.total = len(result.hits)
+    what = " ".join(filter(None, [query.strip(), *filters.describe()]))
     if not result.hits and not empty_ok:
-        what = query or " ".join(filters.describe())
-        raise SearchkitError(f"no hits for {what}: nothing written to {output}; "
-                             f"try other words, or --empty-ok to write the header alone")
-    n = export_result(result, output, fmt, cols, force=force)
+        raise SearchkitError(_("no hits for {query}: nothing written to {output}; "
+                               "try other words, or --empty-ok to write the header alone").format(query=what,
+                                                                                                output=output))
+    complete(snapshot, result.hits, body="body" in cols)
+    n = export_result(result, output, fmt, cols, force=force, headers=headers or language())
     if output != "-":
         from .render import export_tiers
 
-        click.echo(one_line(f"Wrote {n} hit{'s' if n != 1 else ''} for {query} to {output} ({fmt})."), err=True)
+        click.echo(one_line(ngettext("Wrote {n} hit for {query} to {output} ({fmt}).",
+                                     "Wrote {n} hits for {query} to {output} ({fmt}).", n).format(
+            n=n, query=what, output=output, fmt=fmt)), err=True)
         export_tiers(result, left_out)
 
 
@@ -616,6 +876,7 @@ def export(query: str, output: str, district, section, year, issues, since, unti
               help="Port to listen on; 0 for any free port.")
 @index_dir_option
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@output_options
 def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> None:
     """Serve a read-only search page over the index, until Ctrl-C.
 
@@ -634,8 +895,8 @@ def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> No
         from .web import server
         from .web.app import LOOPBACK_HOSTS, create_app
     except ImportError as exc:
-        raise CliError(SearchkitError(f"serve needs the web extra ({(exc.name or 'a module').split('.')[0]} is missing): "
-                                      f"pip install 'searchkit[web]'")) from None
+        raise CliError(SearchkitError(_("serve needs the web extra ({module} is missing): pip install "
+                                        "'searchkit[web]'").format(module=(exc.name or "a module").split(".")[0]))) from None
 
     loopback = server.is_loopback(host)
     snapshot = _snapshot(index_dir)
@@ -646,15 +907,17 @@ def serve(host: str, port: int, index_dir: str | None, open_browser: bool) -> No
     sock = server.bind(host, port)
     url = server.url_for(host, sock)
     if not loopback:
-        click.echo(one_line(f"Warning: listening on {host}: anyone who can reach this computer on the network "
-                            f"can read the whole index (no password); use --host 127.0.0.1 to keep it local."),
-                   err=True)
-    also = "" if loopback or host not in ("0.0.0.0", "::") else f", on the network {server.network_url(url)}"
+        click.echo(one_line(_("Warning: listening on {host}: anyone who can reach this computer on the network "
+                              "can read the whole index (no password); use --host 127.0.0.1 to keep it local.")
+                            .format(host=host)), err=True)
+    also = "" if loopback or host not in ("0.0.0.0", "::") else _(", on the network {url}").format(
+        url=server.network_url(url))
     try:
-        server.run(app, sock, url, open_browser, announce=lambda: click.echo(f"Serving {url}{also} (Ctrl-C to stop)"))
+        server.run(app, sock, url, open_browser,
+                   announce=lambda: click.echo(_("Serving {url}{also} (Ctrl-C to stop)").format(url=url, also=also)))
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
         app.state.holder.close()
-    click.echo("Stopped.", err=True)
+    click.echo(_("Stopped."), err=True)

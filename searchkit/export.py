@@ -18,10 +18,16 @@ What it promises:
   cell is stored as an explicit string (never a formula) and keeps its text unchanged;
   those starting with a trigger also carry Excel's own "quote prefix" mark, so editing
   the cell does not turn it into a formula either.
+- Columns: `COLUMNS` by default; `score`, `source` (a local path), `body` (the whole
+  text), `toc_title` and `match` (the tier) only when asked (`ALL_COLUMNS`). The header
+  names follow the interface language (`HEADERS`: 序号, 编号, …) or stay the English keys
+  (`headers="en"`), which JSONL then uses as its keys too.
 - Cells: `rank` counts from 1; `score` is rounded to 4 decimals (as in `--format json`);
   `authors` are joined with `、` (the Chinese enumeration comma; JSONL keeps a list);
-  `snippet` is the hit's snippets as plain text, no markup, joined with ` … `; a brief
-  (信息摘登 item) has no title, so its `title` is empty.
+  `citation` is where the record was published (`《杭州人大信息》2024年第9期（总第697期）`,
+  `cite.citation`); a brief (信息摘登 item) is titled as everywhere else (`cite.title_of`);
+  `snippet` is the hit's passages as plain text, no markup: `…` where the body goes on
+  before, between or after them, and nowhere else (`snippet_text`).
 - A file is written completely or not at all (`export_result`): into a temporary file
   beside it, flushed to disk, then renamed over the target in one step; an error or
   Ctrl-C leaves neither a partial output nor the temporary file. An existing file is
@@ -46,19 +52,28 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
 from .errors import SearchkitError, UsageError
+from .i18n import N_, _
 
-COLUMNS = ("rank", "score", "id", "date", "issue", "issue_total", "section", "district", "title", "org",
-           "authors", "snippet", "source")
+COLUMNS = ("rank", "id", "date", "issue", "issue_total", "section", "district", "title", "org", "authors",
+           "citation", "snippet")
+ALL_COLUMNS = COLUMNS + ("body", "toc_title", "match", "score", "source")
+#: Header names in Chinese (`headers="zh"`); the English ones are the keys themselves.
+HEADERS = {
+    "rank": "序号", "id": "编号", "date": "日期", "issue": "期号", "issue_total": "总期号", "section": "栏目",
+    "district": "地区", "title": "标题", "org": "单位", "authors": "作者", "citation": "出处", "snippet": "摘录",
+    "body": "全文", "toc_title": "目录标题", "match": "匹配", "score": "得分", "source": "源文件",
+}
+MATCH_NAMES = {"exact": "完整匹配", "words": "分词匹配", "partial": "部分匹配"}
 FORMATS = ("csv", "jsonl", "xlsx")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 AUTHOR_SEPARATOR = "、"
-SNIPPET_SEPARATOR = " … "
+ELLIPSIS = "…"
 
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 _WRONG_EXTENSIONS = {
-    ".json": "export writes JSON Lines (one object per line), not one JSON document; name the file .jsonl, "
-             "or pass --format jsonl to keep the name (`searchkit search --format json` gives one document)",
-    ".xls": "the old Excel .xls format is not supported; name the file .xlsx (or .csv)",
+    ".json": N_("export writes JSON Lines (one object per line), not one JSON document; name the file .jsonl, "
+             "or pass --format jsonl to keep the name (`searchkit search --format json` gives one document)"),
+    ".xls": N_("the old Excel .xls format is not supported; name the file .xlsx (or .csv)"),
 }
 _COLUMN_SEPARATORS = (",", "，", "、")
 _MAX_WIDTH = 60
@@ -73,7 +88,8 @@ class OutputExistsError(ExportError):
 
     def __init__(self, path: str):
         self.path = path
-        super().__init__(f"{path} already exists; use --force to overwrite it, or choose another file name")
+        super().__init__(_("{path} already exists; use --force to overwrite it, or choose another file name").format(
+            path=path))
 
 
 # --------------------------------------------------------------------------- options
@@ -84,42 +100,63 @@ def format_for(path: str, fmt: str | None = None) -> str:
     if fmt:
         name = fmt.strip().lower()
         if name not in FORMATS:
-            raise UsageError(f"unknown export format {fmt!r}; valid: {', '.join(FORMATS)}")
+            raise UsageError(_("unknown export format {fmt!r}; valid: {valid}").format(fmt=fmt, valid=", ".join(FORMATS)))
         return name
     if path == "-":
         return "csv"
     ext = os.path.splitext(path)[1].lower()
     if ext in _WRONG_EXTENSIONS:
-        raise UsageError(f"{path}: {_WRONG_EXTENSIONS[ext]}")
+        raise UsageError(f"{path}: {_(_WRONG_EXTENSIONS[ext])}")
     return _EXTENSIONS.get(ext, "csv")
 
 
 def parse_columns(spec: str | None) -> tuple[str, ...]:
-    """`"title,date"` -> `("title", "date")`, in the order given; None -> every column (`COLUMNS`).
+    """`"title,date"` -> `("title", "date")`, in the order given; None -> the default columns
+    (`COLUMNS`); `"+body,-snippet"` -> the default columns with `body` added at the end and
+    `snippet` left out.
 
     Names are separated by `,` (also the fullwidth `，` and `、`), with spaces ignored and
-    case ignored. An unknown or repeated name, or no name at all, is a `UsageError`.
+    case ignored; a column is named by its key or its Chinese header (`全文`). An unknown or
+    repeated name, or no name at all, is a `UsageError`.
     """
     if spec is None:
         return COLUMNS
     for sep in _COLUMN_SEPARATORS[1:]:
         spec = spec.replace(sep, ",")
-    return check_columns(tuple(name.strip().lower() for name in spec.split(",") if name.strip()))
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    if names and all(n[0] in "+-" for n in names):
+        columns = list(COLUMNS)
+        for n in names:
+            key = _key(n[1:].strip())
+            if n[0] == "+" and key not in columns:
+                columns.append(key)
+            elif n[0] == "-" and key in columns:
+                columns.remove(key)
+        return check_columns(columns)
+    return check_columns(tuple(_key(n) for n in names))
+
+
+_BY_HEADER = {v: k for k, v in HEADERS.items()}
+
+
+def _key(name: str) -> str:
+    name = name.strip()
+    return _BY_HEADER.get(name, name.lower())
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
     """`columns` as a tuple, or a `UsageError` naming the valid ones."""
     columns = tuple(columns)
-    valid = ", ".join(COLUMNS)
+    valid = ", ".join(ALL_COLUMNS)
     if not columns:
-        raise UsageError(f"no columns given; choose from: {valid}")
+        raise UsageError(_("no columns given; choose from: {valid}").format(valid=valid))
     for name in columns:
-        if name not in COLUMNS:
-            raise UsageError(f"unknown column {name!r}; valid: {valid}")
+        if name not in ALL_COLUMNS:
+            raise UsageError(_("unknown column {name!r}; valid: {valid}").format(name=name, valid=valid))
     seen = set()
     for name in columns:
         if name in seen:
-            raise UsageError(f"column {name!r} is given twice; name each column once")
+            raise UsageError(_("column {name!r} is given twice; name each column once").format(name=name))
         seen.add(name)
     return columns
 
@@ -137,8 +174,26 @@ def neutralise(value):
     return value
 
 
-def _value(hit, rank: int, column: str):
+def snippet_text(snippets) -> str:
+    """A hit's passages as one text: `…` where the body goes on before the first, between two
+    that are not adjacent, and after the last; passages that touch are joined as they stand."""
+    out, end = "", None
+    for s in snippets:
+        if (end is None and s.start > 0) or (end is not None and s.start > end):
+            out = out.rstrip() + ELLIPSIS
+            out += s.text.strip()
+        else:
+            out += s.text.strip() if end is None else s.text.rstrip()
+        end = s.start + len(s.text)
+    if snippets and not snippets[-1].at_end:
+        out += ELLIPSIS
+    return out
+
+
+def _value(hit, rank: int, column: str, headers: str = "en"):
     """One column of one hit in its natural type (authors as a list)."""
+    from .cite import citation, title_of
+
     if column == "rank":
         return rank
     if column == "score":
@@ -146,16 +201,34 @@ def _value(hit, rank: int, column: str):
     if column == "authors":
         return list(hit.authors)
     if column == "snippet":
-        return SNIPPET_SEPARATOR.join(t for t in (s.text.strip() for s in hit.snippets) if t)
+        return snippet_text(hit.snippets)
+    if column == "title":
+        return title_of(hit)
+    if column == "citation":
+        return citation(hit)
+    if column == "body":
+        return getattr(hit, "body", "")
+    if column == "match":
+        return MATCH_NAMES.get(hit.match, hit.match) if headers == "zh" else hit.match
     return getattr(hit, column)
 
 
-def _cells(result, columns: Sequence[str]) -> Iterator[list]:
+def header_names(columns: Sequence[str], headers: str | None = None) -> list[str]:
+    """The header row: Chinese names (`HEADERS`) for `headers="zh"`, else the English keys.
+    None: the interface language's."""
+    if headers is None:
+        from .i18n import language
+
+        headers = language()
+    return [HEADERS[c] if headers == "zh" else c for c in columns]
+
+
+def _cells(result, columns: Sequence[str], headers: str = "en") -> Iterator[list]:
     """One row of spreadsheet cells per hit, not yet neutralised; lazily, hit by hit."""
-    for rank, hit in enumerate(result.hits, 1):
+    for rank, hit in enumerate(result.hits, result.offset + 1):
         row = []
         for column in columns:
-            value = _value(hit, rank, column)
+            value = _value(hit, rank, column, headers)
             row.append(AUTHOR_SEPARATOR.join(value) if column == "authors" else value)
         yield row
 
@@ -171,35 +244,39 @@ def rows(result, columns: Sequence[str] = COLUMNS, *, neutralised: bool = True) 
     return [[neutralise(v) for v in row] for row in _cells(result, columns)]
 
 
-def records(result, columns: Sequence[str] = COLUMNS) -> Iterator[dict]:
-    """One dict per hit, as JSONL writes it: natural types, authors as a list, nothing neutralised."""
+def records(result, columns: Sequence[str] = COLUMNS, headers: str | None = "en") -> Iterator[dict]:
+    """One dict per hit, as JSONL writes it: natural types, authors as a list, nothing
+    neutralised; keyed by the column keys, or with `headers="zh"` by the Chinese names."""
     columns = check_columns(columns)
-    for rank, hit in enumerate(result.hits, 1):
-        yield {column: _value(hit, rank, column) for column in columns}
+    names = header_names(columns, headers)
+    lang = "zh" if names != list(columns) else "en"
+    for rank, hit in enumerate(result.hits, result.offset + 1):
+        yield {name: _value(hit, rank, column, lang) for name, column in zip(names, columns)}
 
 
 # --------------------------------------------------------------------------- writers
 
 
-def write_csv(result, stream, columns: Sequence[str] = COLUMNS) -> int:
+def write_csv(result, stream, columns: Sequence[str] = COLUMNS, headers: str | None = "en") -> int:
     """Header and one row per hit to a text stream (open files with `newline=""`); returns the row count.
 
     No byte-order mark is written here: `export_result` puts one at the start of a CSV file.
     """
     columns = check_columns(columns)
     writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(columns)
+    names = header_names(columns, headers)
+    writer.writerow(names)
     n = 0
-    for row in _cells(result, columns):
+    for row in _cells(result, columns, "zh" if names != list(columns) else "en"):
         writer.writerow([neutralise(v) for v in row])
         n += 1
     return n
 
 
-def write_jsonl(result, stream, columns: Sequence[str] = COLUMNS) -> int:
+def write_jsonl(result, stream, columns: Sequence[str] = COLUMNS, headers: str | None = "en") -> int:
     """One JSON object per hit and line (`\\n`) to a text stream; returns the line count."""
     n = 0
-    for record in records(result, columns):
+    for record in records(result, columns, headers):
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         n += 1
     return n
@@ -209,7 +286,7 @@ def _openpyxl():
     try:
         import openpyxl
     except ImportError:
-        raise ExportError("xlsx export needs openpyxl: pip install 'searchkit[xlsx]'") from None
+        raise ExportError(_("xlsx export needs openpyxl: pip install 'searchkit[xlsx]'")) from None
     return openpyxl
 
 
@@ -218,7 +295,7 @@ def _display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def write_xlsx(result, stream, columns: Sequence[str] = COLUMNS) -> int:
+def write_xlsx(result, stream, columns: Sequence[str] = COLUMNS, headers: str | None = "en") -> int:
     """A workbook with one sheet (header bold and frozen) to a binary stream; returns the row count.
 
     Numbers are numbers, `date` is a real date (shown yyyy-mm-dd), every text cell is an
@@ -232,15 +309,16 @@ def write_xlsx(result, stream, columns: Sequence[str] = COLUMNS) -> int:
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "hits"
+    names = header_names(columns, headers)
+    ws.title = "检索结果" if names != list(columns) else "hits"
     wb.properties.title = f"searchkit: {ILLEGAL_CHARACTERS_RE.sub('', str(result.query))}"
     bold = Font(bold=True)
     widths = []
-    for col, name in enumerate(columns, 1):
+    for col, name in enumerate(names, 1):
         ws.cell(row=1, column=col, value=name).font = bold
         widths.append(_display_width(name))
     n = 0
-    for n, row in enumerate(_cells(result, columns), 1):
+    for n, row in enumerate(_cells(result, columns, "zh" if names != list(columns) else "en"), 1):
         for col, (name, value) in enumerate(zip(columns, row), 1):
             if isinstance(value, str):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -276,7 +354,7 @@ def _iso_date(text: str) -> dt.date | None:
 
 
 def export_result(result, output: str, fmt: str | None = None, columns: Sequence[str] = COLUMNS,
-                  force: bool = False) -> int:
+                  force: bool = False, headers: str | None = "en") -> int:
     """Write every hit of `result` to `output` (a file, or `-` for standard output); returns the row count.
 
     The format is `fmt`, or follows from the extension (`format_for`). A file is written
@@ -287,19 +365,20 @@ def export_result(result, output: str, fmt: str | None = None, columns: Sequence
     if fmt == "xlsx":
         _openpyxl()  # say what to install before touching anything
     if output == "-":
-        return _to_stdout(result, fmt, columns)
+        return _to_stdout(result, fmt, columns, headers)
     if not output or not os.path.basename(output):
-        raise UsageError(f"{output!r} is not a file name; give one, e.g. -o hits.{fmt}")
+        raise UsageError(_("{output!r} is not a file name; give one, e.g. -o hits.{fmt}").format(output=output, fmt=fmt))
     if os.path.isdir(output):
-        raise ExportError(f"{output} is a folder; give a file name, e.g. -o {os.path.join(output, 'hits.' + fmt)}")
+        raise ExportError(_("{output} is a folder; give a file name, e.g. -o {example}").format(
+            output=output, example=os.path.join(output, "hits." + fmt)))
     if not force and os.path.lexists(output):
         raise OutputExistsError(output)
     save = _write_into if _is_special(output) else _write_atomically
     if fmt == "xlsx":
-        return save(output, lambda f: write_xlsx(result, f, columns), force)
+        return save(output, lambda f: write_xlsx(result, f, columns, headers), force)
     writer = write_csv if fmt == "csv" else write_jsonl
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    return save(output, lambda f: writer(result, f, columns), force, encoding)
+    return save(output, lambda f: writer(result, f, columns, headers), force, encoding)
 
 
 def _is_special(path: str) -> bool:
@@ -328,19 +407,19 @@ def _write_into(path: str, write: Callable, force: bool, encoding: str | None = 
         raise ExportError(_os_error_message(path, os.path.dirname(path) or ".", exc)) from exc
 
 
-def _to_stdout(result, fmt: str, columns: tuple[str, ...]) -> int:
+def _to_stdout(result, fmt: str, columns: tuple[str, ...], headers: str | None = "en") -> int:
     if fmt == "csv":
-        return write_csv(result, sys.stdout, columns)
+        return write_csv(result, sys.stdout, columns, headers)
     if fmt == "jsonl":
-        return write_jsonl(result, sys.stdout, columns)
+        return write_jsonl(result, sys.stdout, columns, headers)
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:
-        raise ExportError("standard output takes no binary data here; write the xlsx to a file: -o hits.xlsx")
+        raise ExportError(_("standard output takes no binary data here; write the xlsx to a file: -o hits.xlsx"))
     if sys.stdout.isatty():
-        raise UsageError("an xlsx file is binary and would garble the terminal; use -o hits.xlsx "
-                         "or redirect: -o - > hits.xlsx")
+        raise UsageError(_("an xlsx file is binary and would garble the terminal; use -o hits.xlsx "
+                           "or redirect: -o - > hits.xlsx"))
     data = io.BytesIO()
-    n = write_xlsx(result, data, columns)
+    n = write_xlsx(result, data, columns, headers)
     sys.stdout.flush()
     buffer.write(data.getvalue())
     buffer.flush()
@@ -402,11 +481,14 @@ def _fsync_folder(folder: str) -> None:
 
 def _os_error_message(path: str, folder: str, exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
-        return f"cannot write {path}: folder {folder} does not exist; create it first, or choose another folder"
+        return _("cannot write {path}: folder {folder} does not exist; create it first, or choose another "
+                 "folder").format(path=path, folder=folder)
     if isinstance(exc, NotADirectoryError):
-        return f"cannot write {path}: {folder} is not a folder; choose another place for the file"
+        return _("cannot write {path}: {folder} is not a folder; choose another place for the file").format(
+            path=path, folder=folder)
     if isinstance(exc, PermissionError):
-        return f"cannot write {path}: permission denied in {folder}; choose a folder you can write to"
+        return _("cannot write {path}: permission denied in {folder}; choose a folder you can write to").format(
+            path=path, folder=folder)
     if isinstance(exc, IsADirectoryError):
-        return f"cannot write {path}: it is a folder; give a file name"
-    return f"cannot write {path}: {exc.strerror or exc}"
+        return _("cannot write {path}: it is a folder; give a file name").format(path=path)
+    return _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)

@@ -60,3 +60,35 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a message for translation where it is defined; translate it with `_` where shown."""
     return message
+
+
+# click's own messages (usage lines, option errors, help headings), translated with our
+# catalog: click looks them up with `gettext.gettext`, which `install_click` points here.
+CLICK_MESSAGES = (
+    N_("Usage:"), N_("Options"), N_("Commands"), N_("Show this message and exit."), N_("Show the version and exit."),
+    N_("Error: {message}"), N_("Try '{command} {option}' for help."), N_("No such option: {name}"),
+    N_("No such option {name!r}."), N_("No such command {name!r}."), N_("Missing argument"), N_("Missing option"),
+    N_("Missing parameter: {param_name}"), N_("Invalid value for {param_hint}: {message}"),
+    N_("Invalid value: {message}"), N_("Got unexpected extra argument ({args})"),
+    N_("Option {name!r} requires an argument."),
+    N_("{value!r} is not {choice}."), N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."), N_("default: {default}"), N_("Aborted!"),
+    N_("Did you mean {possibility}?"), N_("Missing command."),
+    N_("Option {name!r} does not take a value."), N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a directory."), N_("file"), N_("path"), N_("directory"),
+)
+
+
+def install_click() -> None:
+    """Make click's own messages go through our catalog, in the chosen language."""
+    import importlib
+
+    for name in ("core", "exceptions", "formatting", "types", "decorators", "parser", "termui", "utils"):
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:  # pragma: no cover
+            continue
+        if hasattr(module, "_"):
+            module._ = _
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext

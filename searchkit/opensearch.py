@@ -604,13 +604,16 @@ def cli_export(query: str, filters, output: str, force: bool, open_snapshot) -> 
     """`searchkit export --format opensearch -o DIR`: the whole index, never a query's hits."""
     import click
 
+    from .i18n import _, ngettext
+
     if query.strip() or filters.any():
-        raise UsageError("--format opensearch exports the whole index (mapping and bulk files), not the hits of "
-                         "a query: give no QUERY and no filters; OpenSearch then searches it (searchkit search "
-                         "QUERY --format opensearch shows the request)")
+        raise UsageError(_("--format opensearch exports the whole index (mapping and bulk files), not the hits of "
+                           "a query: give no QUERY and no filters; OpenSearch then searches it (searchkit search "
+                           "QUERY --format opensearch shows the request)"))
     if output == "-":
-        raise UsageError("--format opensearch writes a folder (mapping.json and bulk files), not standard output; "
-                         "give a folder, e.g. -o opensearch/")
+        raise UsageError(_("--format opensearch writes a folder (mapping.json and bulk files), not standard output; "
+                           "give a folder, e.g. -o opensearch/"))
     count, names = write_export(open_snapshot(), output, force)
-    click.echo(f"Wrote {count} record{'s' if count != 1 else ''} for OpenSearch to {output}/: "
-               f"{', '.join(names)} (see docs/scale-out.md).", err=True)
+    click.echo(ngettext("Wrote {count} record for OpenSearch to {output}/: {files} (see docs/scale-out.md).",
+                        "Wrote {count} records for OpenSearch to {output}/: {files} (see docs/scale-out.md).",
+                        count).format(count=count, output=output, files=", ".join(names)), err=True)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from .bulletin import BRIEF_SECTION, CITY_LEVEL, DISTRICT_NAMES, DISTRICTS, KNOWN_SECTIONS, PUBLICATION  # noqa: F401
 from .errors import ParseError
+from .i18n import N_, _
 from .normalize import fold_width
 
 _DISTRICT_RE = re.compile("(" + "|".join(DISTRICTS) + ")[区县市]")
@@ -126,9 +127,13 @@ class Issue:
 @dataclass
 class _Line:
     no: int  # 1-based line number in the file
-    text: str  # cleaned: markdown marks gone, width folded, stripped
+    text: str  # cleaned: markdown marks gone, width folded, stripped (for recognising structure)
     raw: str  # width folded and stripped, marks kept
     heading: bool  # carried a markdown heading mark
+    orig: str = ""  # `text` in the file's own characters (not width folded): what records hold.
+    raw_orig: str = ""  # `raw` in the file's own characters
+    # Folding is one character for one, so `text` and `orig` align (as do `raw` and `raw_orig`):
+    # a span of one is the same span of the other.
 
 
 # --------------------------------------------------------------------------- decoding
@@ -137,28 +142,28 @@ class _Line:
 def decode(data: bytes, path) -> str:
     """Bytes of an issue file -> text; `ParseError` for empty or binary files."""
     if not data.strip():
-        raise ParseError(path, "empty file")
+        raise ParseError(path, _("empty file"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ParseError(path, "not valid UTF-16 text") from None
+            raise ParseError(path, _("not valid UTF-16 text")) from None
         if not text.strip():
-            raise ParseError(path, "empty file")
+            raise ParseError(path, _("empty file"))
         return text
     if b"\x00" in data:
-        raise ParseError(path, "binary file, not text")
+        raise ParseError(path, _("binary file, not text"))
     for encoding in ("utf-8-sig", "gb18030"):
         text = _decode_cut(data, encoding)
         if text is None:
             continue
         controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
         if controls > len(text) // 100:
-            raise ParseError(path, "binary file, not text")
+            raise ParseError(path, _("binary file, not text"))
         if not text.strip():
-            raise ParseError(path, "empty file")
+            raise ParseError(path, _("empty file"))
         return text
-    raise ParseError(path, "unknown encoding: neither UTF-8 nor GB18030 text")
+    raise ParseError(path, _("unknown encoding: neither UTF-8 nor GB18030 text"))
 
 
 def _decode_cut(data: bytes, encoding: str) -> str | None:
@@ -174,22 +179,44 @@ def _decode_cut(data: bytes, encoding: str) -> str | None:
             return None
 
 
-def _clean(raw: str) -> tuple[str, bool]:
-    """Drop markdown marks from one line; say whether it was a heading."""
+def _kept(raw: str) -> tuple[list[int], bool]:
+    """Which characters of one (width-folded) line remain once its markdown marks are dropped
+    and it is stripped; and whether it was a heading."""
     if _RULE_RE.match(raw):
-        return "", False
-    heading = bool(_HEADING_MARK_RE.match(raw))
-    text = _HEADING_MARK_RE.sub("", raw) if heading else raw
-    text = text.replace("**", "").replace("__", "")
-    return text.strip(), heading
+        return [], False
+    m = _HEADING_MARK_RE.match(raw)
+    keep, i = [], m.end() if m else 0
+    while i < len(raw):
+        if raw.startswith(("**", "__"), i):
+            i += 2
+            continue
+        keep.append(i)
+        i += 1
+    a, b = 0, len(keep)
+    while a < b and raw[keep[a]].isspace():
+        a += 1
+    while b > a and raw[keep[b - 1]].isspace():
+        b -= 1
+    return keep[a:b], bool(m)
+
+
+def _clean(raw: str, orig: str | None = None) -> tuple[str, bool]:
+    """Drop markdown marks from one line; say whether it was a heading. With `orig` (the
+    same line unfolded), the cleaned text is taken from it, character for character."""
+    keep, heading = _kept(raw)
+    source = raw if orig is None else orig
+    return "".join(source[i] for i in keep), heading
 
 
 def _lines(text: str) -> list[_Line]:
+    """The file's lines: each recognised in its width-folded form, kept in its own characters."""
     out = []
-    for no, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
-        raw = fold_width(raw).strip()
-        cleaned, heading = _clean(raw)
-        out.append(_Line(no, cleaned, raw, heading))
+    for no, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        folded = fold_width(line)  # one character for one: offsets into it are offsets into `line`
+        a, b = len(folded) - len(folded.lstrip()), len(folded.rstrip())
+        raw, raw_orig = folded[a:b], line[a:b]
+        keep, heading = _kept(raw)
+        out.append(_Line(no, "".join(raw[i] for i in keep), raw, heading, "".join(raw_orig[i] for i in keep), raw_orig))
     return out
 
 
@@ -224,22 +251,24 @@ def _join(parts: list[str]) -> str:
     A wrap may have split a bold mark (`*` / `*`): it is whole again once joined, and dropped."""
     out = parts[0]
     for part in parts[1:]:
-        sep = " " if out[-1:].isascii() and out[-1:].isalnum() and part[:1].isascii() and part[:1].isalnum() else ""
+        left, right = fold_width(out[-1:]), fold_width(part[:1])
+        sep = " " if left.isascii() and left.isalnum() and right.isascii() and right.isalnum() else ""
         out += sep + part
     return out.replace("**", "")
 
 
 def _paragraphs(lines: list[_Line]) -> list[str]:
-    """Body lines -> paragraphs, rejoining sentences cut by a page break or a hard wrap.
+    """Body lines -> paragraphs (in the file's own characters), rejoining sentences cut by a
+    page break or a hard wrap.
 
     A line marked as a heading (`#`) inside a body stands alone: it is not a cut sentence."""
     paras: list[list[str]] = []
     last: _Line | None = None
     for line in lines:
         if paras and last is not None and not last.heading and not line.heading and not _ends_sentence(last.text):
-            paras[-1].append(line.text)
+            paras[-1].append(line.orig)
         else:
-            paras.append([line.text])
+            paras.append([line.orig])
         last = line
     return [_join(p) for p in paras]
 
@@ -331,10 +360,10 @@ def _parse_header(lines: list[_Line], path) -> tuple[int, str, int, int, str, in
         if m:
             break
     else:
-        raise ParseError(path, "not a bulletin issue: no issue header (第 N 期(总第 M 期)) near the top")
+        raise ParseError(path, _("not a bulletin issue: no issue header (第 N 期(总第 M 期)) near the top"))
     issue, total = int(m.group(1)), int(m.group(2))
     if issue > _NUMBER_MAX or total > _NUMBER_MAX:
-        raise ParseError(path, f"issue number out of range in {m.group(0)!r} (at most {_NUMBER_MAX})", line.no)
+        raise ParseError(path, _("issue number out of range in {text!r} (at most {max})").format(text=m.group(0), max=_NUMBER_MAX), line.no)
     publication = next(
         (ln.text for ln in lines[:i] if ln.text and not _HEADER_LINE_RE.match(ln.text) and not _DATE_RE.search(ln.text)),
         PUBLICATION,
@@ -346,11 +375,11 @@ def _parse_header(lines: list[_Line], path) -> tuple[int, str, int, int, str, in
             try:
                 date = dt.date(int(d.group(1)), int(d.group(2)), int(d.group(3))).isoformat()
             except ValueError:
-                raise ParseError(path, f"invalid date {d.group(0)!r}", lines[j].no) from None
+                raise ParseError(path, _("invalid date {text!r}").format(text=d.group(0)), lines[j].no) from None
             date_at = j
             break
     if date_at is None:
-        raise ParseError(path, "no issue date (YYYY 年 M 月 D 日) near the issue number", lines[i].no)
+        raise ParseError(path, _("no issue date (YYYY 年 M 月 D 日) near the issue number"), lines[i].no)
     return i, publication, issue, total, date, _header_end(lines, max(i, date_at) + 1)
 
 
@@ -369,15 +398,18 @@ def _header_end(lines: list[_Line], at: int) -> int:
 @dataclass
 class _TocEntry:
     section: str
-    title: str
+    title: str  # width folded, for placing it on a heading
     continued: bool = False  # on a line of its own, under an earlier entry's section mark
+    orig: str = ""  # the title in the file's own characters
 
 
-def _toc_entry(raw: str) -> tuple[str, str] | None:
+def _toc_entry(raw: str, orig: str | None = None) -> tuple[str, str] | None:
+    """A TOC line -> (section, title); the title from `orig` (the unfolded line) when given."""
     m = _TOC_ENTRY_RE.match(raw) or _PLAIN_TOC_ENTRY_RE.match(raw)
     if not m:
         return None
-    return m.group("section"), _clean(m.group("rest"))[0]
+    rest = m.group("rest")
+    return m.group("section"), _clean(rest, None if orig is None else orig[m.start("rest"):m.end("rest")])[0]
 
 
 def _is_brief_entry(line: _Line) -> bool:
@@ -453,9 +485,9 @@ def _parse_toc(lines: list[_Line], start: int) -> tuple[list[_TocEntry], int | N
             if section == BRIEF_SECTION:
                 briefs = _brief_count(title)
             elif title:
-                entries.append(_TocEntry(section, title))
+                entries.append(_TocEntry(section, title, orig=_toc_entry(line.raw, line.raw_orig)[1]))
         else:
-            entries.append(_TocEntry(section, line.text, continued=True))
+            entries.append(_TocEntry(section, line.text, continued=True, orig=line.orig))
     return entries, briefs, end
 
 
@@ -649,7 +681,8 @@ class _Piece:
 
 def _skipped(units: list[_Line], start: int, end: int, warnings: list[str]) -> None:
     if start < end:
-        warnings.append(f"lines {units[start].no}-{units[end - 1].no} are under no table-of-contents title; skipped")
+        warnings.append(_("lines {first}-{last} are under no table-of-contents title; skipped").format(
+            first=units[start].no, last=units[end - 1].no))
 
 
 def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None, warnings: list[str]) -> tuple[list[_Piece], int]:
@@ -658,7 +691,7 @@ def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None,
     placed = {p.first + i for p in placements for i in range(p.count)}
     for k, entry in enumerate(toc):
         if k not in placed:
-            warnings.append(f"article missing: {entry.section} / {entry.title}")
+            warnings.append(_("article missing: {section} / {title}").format(section=entry.section, title=entry.title))
     pieces: list[_Piece] = []
     cursor = 0
     for n, p in enumerate(placements):
@@ -666,11 +699,12 @@ def _articles(units: list[_Line], toc: list[_TocEntry], brief_count: int | None,
         end = placements[n + 1].at if n + 1 < len(placements) else len(units)
         body, byline, cursor = _body(units, p.at + p.span, end)
         entries = toc[p.first : p.first + p.count]
-        title = _dedent_title(" ".join(u.text for u in units[p.at : p.at + p.span]), "\n".join(e.title for e in entries))
-        toc_title = _join([e.title for e in entries])
-        toc_title = toc_title if _compact(toc_title) != _compact(title) else ""
+        title = _dedent_title(" ".join(u.orig for u in units[p.at : p.at + p.span]),
+                              "\n".join(e.orig for e in entries))
+        toc_title = _join([e.orig for e in entries])
+        toc_title = toc_title if _compact(fold_width(toc_title)) != _compact(fold_width(title)) else ""
         if not byline and n + 1 == len(placements) and brief_count:
-            warnings.append(f"no byline after the last article ({title}); briefs may be merged into it")
+            warnings.append(_("no byline after the last article ({title}); briefs may be merged into it").format(title=title))
         pieces.append(_Piece("article", entries[0].section, title, toc_title, body, byline))
     return pieces, cursor
 
@@ -679,8 +713,14 @@ def _body(units: list[_Line], start: int, end: int) -> tuple[list[_Line], str, i
     """An article's lines from `start` up to its byline (at most to `end`) -> (lines, byline, index after)."""
     for j in range(start, end):
         if _is_byline(units[j]):
-            return units[start:j], _BYLINE_RE.match(units[j].text).group(1), j + 1
+            return units[start:j], _byline_of(units[j]), j + 1
     return units[start:end], "", end
+
+
+def _byline_of(line: _Line) -> str:
+    """The byline's content, without its parentheses, in the file's own characters."""
+    m = _BYLINE_RE.match(line.text)
+    return line.orig[m.start(1):m.end(1)]
 
 
 def _byline_pieces(units: list[_Line], with_toc: bool) -> tuple[list[_Piece], list[_Line]]:
@@ -695,11 +735,11 @@ def _byline_pieces(units: list[_Line], with_toc: bool) -> tuple[list[_Piece], li
         if not _is_byline(unit):
             chunk.append(unit)
             continue
-        byline = _BYLINE_RE.match(unit.text).group(1)
+        byline = _byline_of(unit)
         if chunk:
             span = 0 if briefs else _untitled_heading(chunk)
             if span:
-                title = "".join(u.text for u in chunk[:span])
+                title = "".join(u.orig for u in chunk[:span])
                 pieces.append(_Piece("article", "", title, "", chunk[span:], byline))
             else:
                 briefs = True
@@ -769,13 +809,13 @@ def _after_bylines(rest: list[_Line], pieces: list[_Piece], brief_count: int | N
     announced briefs are all there; then check the count."""
     briefs = sum(1 for p in pieces if p.kind == "brief")
     if rest and brief_count is not None and briefs >= brief_count:
-        warnings.append(f"text after the last brief (line {rest[0].no}) belongs to no record; skipped")
+        warnings.append(_("text after the last brief (line {line}) belongs to no record; skipped").format(line=rest[0].no))
     elif rest:
         pieces.append(_Piece("brief", BRIEF_SECTION, "", "", rest, ""))
         briefs += 1
-        warnings.append(f"text after the last byline (line {rest[0].no}) kept as a brief with no byline")
+        warnings.append(_("text after the last byline (line {line}) kept as a brief with no byline").format(line=rest[0].no))
     if brief_count is not None and briefs != brief_count:
-        warnings.append(f"信息摘登 announces {brief_count} briefs, found {briefs}")
+        warnings.append(_("信息摘登 announces {n} briefs, found {found}").format(n=brief_count, found=briefs))
 
 
 def parse_text(text: str, source: str = "<text>") -> Issue:
@@ -792,12 +832,12 @@ def parse_text(text: str, source: str = "<text>") -> Issue:
         pieces, cursor = _articles(units, toc, brief_count, warnings)
     else:
         pieces, cursor = [], 0
-        warnings.append("no table of contents (目 录); articles found by their bylines")
+        warnings.append(_("no table of contents (目 录); articles found by their bylines"))
     more, rest = _byline_pieces(units[cursor:], bool(toc))
     pieces += more
     _after_bylines(rest, pieces, brief_count, warnings)
     if footer_at is None:
-        warnings.append("no footer (送: / 本期责任编辑:): the file may be truncated")
+        warnings.append(_("no footer (送: / 本期责任编辑:): the file may be truncated"))
 
     facts = {"publication": publication, "issue": issue_no, "issue_total": total, "date": date}
     records = tuple(_record(piece, seq, facts, source) for seq, piece in enumerate(pieces, start=1))
@@ -815,9 +855,9 @@ def parse_file(path, source: str | None = None, max_bytes: int = MAX_BYTES) -> I
     try:
         data = read_regular(path, max_bytes)
     except IsADirectoryError:
-        raise ParseError(name, "is a folder, not an issue file") from None
+        raise ParseError(name, _("is a folder, not an issue file")) from None
     except OSError as exc:
-        raise ParseError(name, f"cannot read: {exc.strerror or exc}") from None
+        raise ParseError(name, _("cannot read: {reason}").format(reason=exc.strerror or exc)) from None
     except ValueError as exc:
         raise ParseError(name, str(exc)) from None
     return parse_text(decode(data, name), name)
@@ -836,14 +876,15 @@ def read_regular(path, max_bytes: int) -> bytes:
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(21, "Is a directory")
         if not stat.S_ISREG(st.st_mode):
-            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
-                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
-            raise ValueError(f"{kind}, not a file: not read")
+            kind = (N_("a FIFO (named pipe)") if stat.S_ISFIFO(st.st_mode) else N_("a socket")
+                    if stat.S_ISSOCK(st.st_mode) else N_("a device") if stat.S_ISCHR(st.st_mode) or
+                    stat.S_ISBLK(st.st_mode) else N_("not a regular file"))
+            raise ValueError(_("{kind}, not a file: not read").format(kind=_(kind)))
         with os.fdopen(os.dup(fd), "rb") as f:
             data = f.read(max_bytes + 1)
     finally:
         os.close(fd)
     if len(data) > max_bytes:
-        raise ValueError(f"over the {max_bytes / 2**20:g} MB cap for an issue file; raise it with --max-file-mb "
-                         f"if this really is one issue")
+        raise ValueError(_("over the {mb} MB cap for an issue file; raise it with --max-file-mb if this really is "
+                           "one issue").format(mb=f"{max_bytes / 2**20:g}"))
     return data

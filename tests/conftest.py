@@ -22,7 +22,17 @@ def _isolated_environment(tmp_path_factory):
     os.environ.pop("SEARCHKIT_INDEX_DIR", None)
     os.environ.setdefault("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))  # searchkit's key (trust.py)
+    os.environ["SEARCHKIT_LANG"] = "en"  # the tests read English messages, whatever the developer's locale
     yield
+
+
+@pytest.fixture(autouse=True)
+def _language_from_the_environment():
+    """A test that chose a language (`--lang zh`) leaves none chosen behind."""
+    yield
+    from searchkit.i18n import set_language
+
+    set_language(None)
 
 
 @pytest.fixture(scope="session")

@@ -31,12 +31,13 @@ from searchkit.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ("index", "search", "show", "export", "stats", "list", "parse", "trust", "serve")
+COMMANDS = ("index", "search", "show", "export", "stats", "list", "parse", "trust", "serve", "where")
 SEARCHKIT = Path(sys.executable).parent / "searchkit"
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 BOX_DRAWING = re.compile(r"[\u2500-\u257f]")
+COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -118,7 +119,7 @@ def run_in_pty(*args, columns: int = 80, **env) -> tuple[int, str, str]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     proc = subprocess.Popen([str(SEARCHKIT), *map(str, args)], stdin=subprocess.DEVNULL, stdout=slave,
-                            stderr=subprocess.PIPE, env=child_env(**env))
+                            stderr=subprocess.PIPE, env=child_env(**{"PAGER": "cat", **env}))
     os.close(slave)
     chunks = []
     try:
@@ -258,7 +259,7 @@ def test_search_with_no_hits_exits_0_and_says_what_to_try(runner, seed_index_dir
     assert result.stderr == ""
 
     filtered = invoke(runner, ["search", "西湖龙井", "--district", "滨江", "--index-dir", seed_index_dir])
-    assert filtered.stdout.startswith("No hits for 西湖龙井.")
+    assert filtered.stdout.startswith("No hits for 西湖龙井 --district 滨江.")  # the totals name the filters
     assert "  Without --district 滨江: 1 hits" in filtered.stdout.splitlines()
 
     as_json = invoke(runner, ["search", "量子纠缠", "--format", "json", "--index-dir", seed_index_dir])
@@ -287,7 +288,7 @@ LIBRARY_USAGE_ERRORS = {
     "empty field": (["search", "title:"], "title:"),
     "empty query": (["search", "   "], "empty query"),
     "export: unknown district": (["export", "西湖", "-o", "-", "-d", "火星"], "unknown district"),
-    "export: unknown column": (["export", "西湖", "-o", "-", "--columns", "date,标题"], "unknown column '标题'"),
+    "export: unknown column": (["export", "西湖", "-o", "-", "--columns", "date,题目"], "unknown column '题目'"),
     "export: .json file": (["export", "西湖", "-o", "hits.json"], "JSON Lines"),
     "export: syntax error": (["export", "(西湖", "-o", "-"], "unbalanced parenthesis"),
     "show: syntax error": (["show", "697-02", "--query", '"西湖'], "unbalanced quote"),
@@ -514,8 +515,8 @@ def test_search_filters_narrow(runner, seed_index_dir):
 def test_search_csv_is_the_export_columns(runner, seed_index_dir):
     out = invoke(runner, ["search", "西湖", "--format", "csv", "--limit", "0", "--index-dir", seed_index_dir]).stdout
     rows = list(csv.reader(io.StringIO(out)))
-    assert rows[0][:3] == ["rank", "score", "id"]
-    assert [r[2] for r in rows[1:]] == search_ids(runner, seed_index_dir, "西湖")
+    assert rows[0][:3] == ["rank", "id", "date"]
+    assert [r[1] for r in rows[1:]] == search_ids(runner, seed_index_dir, "西湖")
 
 
 # --------------------------------------------------------------------------- export
@@ -692,11 +693,15 @@ def test_a_terminal_gets_colour_and_highlights(seed_index_dir):
 @needs_script
 @needs_pty
 @pytest.mark.parametrize("args", [["search", "西湖", "--facets"], ["show", "697-02", "-q", "西湖龙井"], ["stats"], ["list"]])
-def test_no_color_is_plain_even_on_a_terminal(seed_index_dir, args):
+def test_no_color_removes_colour_only(seed_index_dir, args):
+    """NO_COLOR on a terminal: no colour, but the layout of a terminal and the matches marked."""
     code, out, err = run_in_pty(*args, "--index-dir", seed_index_dir, NO_COLOR="1")
     assert code == 0, err
-    assert_plain(out)
-    assert "西湖" in out or "第" in out
+    assert not COLOUR.search(out), out[:500]
+    code, coloured, err = run_in_pty(*args, "--index-dir", seed_index_dir)
+    assert ANSI.sub("", out) == ANSI.sub("", coloured)  # the same lines, wrapping and indents
+    if args[0] == "search" or "-q" in args:
+        assert "\x1b[1;4m" in out  # the matches: bold and underlined
 
 
 @needs_script
@@ -726,6 +731,15 @@ def test_first_search_builds_the_default_index_from_seeds(runner, tmp_path, monk
     again = invoke(runner, ["search", "西湖龙井"])
     assert again.stderr == ""
     assert again.stdout == result.stdout
+
+
+def test_first_search_from_a_subfolder_says_so_in_chinese(runner, tmp_path, monkeypatch):
+    copy_seeds(tmp_path)
+    monkeypatch.chdir(tmp_path / "seeds")
+    result = invoke(runner, ["--lang", "zh", "search", "西湖龙井"])
+    index, seeds = tmp_path / "index", tmp_path / "seeds"
+    assert result.stderr.splitlines() == [f"还没有索引：先从 {seeds}/ 建立 {index}/。"]
+    assert re.fullmatch(r"“西湖龙井”共 \d+ 篇。", result.stdout.splitlines()[-1])
 
 
 def test_search_without_index_or_seeds_says_what_to_run(runner, tmp_path, monkeypatch):
@@ -876,16 +890,204 @@ def test_an_issue_number_in_several_years_says_so(runner, tmp_path, monkeypatch)
     assert {line.split("-")[0] for line in one.stdout.split()} == {"710"} and "Note" not in one.stderr
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("columns", [60, 120])
 @pytest.mark.parametrize("command", COMMANDS)
-def test_help_fits_the_terminal(command, columns, monkeypatch):
-    """Every line of every command's help fits 60 and 120 columns, Chinese counting two."""
-    from searchkit.typeset import cells
+def test_help_fits_the_terminal(command, columns, lang, monkeypatch):
+    """Every line of every command's help fits 60 and 120 columns, Chinese counting two,
+    in both languages; Chinese lines never start with closing punctuation."""
+    from searchkit.typeset import NO_START, cells
 
     monkeypatch.setenv("COLUMNS", str(columns))
     from click.testing import CliRunner
 
-    result = CliRunner().invoke(main, [command, "--help"], prog_name="searchkit", terminal_width=columns)
+    result = CliRunner().invoke(main, ["--lang", lang, command, "--help"], prog_name="searchkit",
+                                terminal_width=columns)
     assert result.exit_code == 0
     wide = [line for line in result.stdout.splitlines() if cells(line) > columns]
     assert not wide, wide
+    if lang == "zh":
+        assert "用法" in result.stdout
+        assert not [line for line in result.stdout.splitlines() if line.strip()[:1] in NO_START - set(".")]
+
+
+# --------------------------------------------------------------------------- paging, colour, language, index discovery
+
+
+@needs_script
+@needs_pty
+def test_long_output_on_a_terminal_goes_through_the_pager(seed_index_dir, tmp_path):
+    """As git: a pager ($PAGER, with LESS=FRX unless set) when the output is taller than the
+    terminal; short output and --no-pager go straight out."""
+    paged, less = tmp_path / "paged.txt", tmp_path / "less.txt"
+    pager = f"echo \"$LESS\" > {less}; cat > {paged}"
+    code, out, err = run_in_pty("search", "人大", "-n", "0", "--index-dir", seed_index_dir, PAGER=pager)
+    assert code == 0, err
+    assert "1. " in paged.read_text(encoding="utf-8") and "1. " not in out
+    assert less.read_text().strip() == "FRX"
+    paged.unlink()
+    code, out, err = run_in_pty("search", "人大", "-n", "0", "--no-pager", "--index-dir", seed_index_dir, PAGER=pager)
+    assert "1. " in out and not paged.exists()
+    code, out, err = run_in_pty("search", "西湖龙井", "-n", "1", "--index-dir", seed_index_dir, PAGER=pager)
+    assert "1. " in out and not paged.exists()  # one screen: no pager
+
+
+def test_color_always_keeps_the_highlights_in_a_pipe(seed_index_dir):
+    plain = run_piped("search", "西湖龙井", "--index-dir", seed_index_dir)
+    assert "\x1b[" not in plain.stdout
+    coloured = run_piped("--color", "always", "search", "西湖龙井", "--index-dir", seed_index_dir)
+    assert "\x1b[" in coloured.stdout and ANSI.sub("", coloured.stdout) == plain.stdout
+    again = run_piped("search", "西湖龙井", "--color", "always", "--index-dir", seed_index_dir)
+    assert again.stdout == coloured.stdout
+    never = run_piped("search", "西湖龙井", "--color", "never", "--index-dir", seed_index_dir)
+    assert never.stdout == plain.stdout
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("zh", ["理解为", "共", "用法"]), ("en", ["Understood as", "hits for", "Usage"])])
+def test_the_interface_speaks_the_chosen_language(runner, seed_index_dir, lang, words):
+    out = invoke(runner, ["--lang", lang, "search", "西湖龙井", "--index-dir", seed_index_dir]).stdout
+    assert words[0] in out and words[1] in out
+    assert words[2] in invoke(runner, ["--lang", lang, "search", "--help"]).stdout
+    err = invoke(runner, ["--lang", lang, "search", "x", "--limit", "-1"], code=2).stderr
+    assert err.startswith("错误：" if lang == "zh" else "Error: ")
+
+
+def test_the_locale_chooses_chinese(seed_index_dir):
+    out = run_piped("stats", "--index-dir", seed_index_dir, LANG="zh_CN.UTF-8", SEARCHKIT_LANG="", LANGUAGE="", LC_ALL="",
+                    LC_MESSAGES="")
+    assert "期数" in out.stdout
+    out = run_piped("stats", "--index-dir", seed_index_dir, LANG="en_US.UTF-8", SEARCHKIT_LANG="", LANGUAGE="", LC_ALL="",
+                    LC_MESSAGES="")
+    assert "Issues:" in out.stdout
+
+
+def test_export_headers_follow_the_language_with_citation_and_brief_titles(runner, seed_index_dir, tmp_path):
+    zh = tmp_path / "zh.csv"
+    invoke(runner, ["--lang", "zh", "export", "人大", "-o", zh, "--index-dir", seed_index_dir])
+    rows = list(csv.reader(io.StringIO(zh.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["序号", "编号", "日期", "期号", "总期号", "栏目", "地区", "标题", "单位", "作者", "出处", "摘录"]
+    assert all(r[7] for r in rows[1:])  # every row has a title, briefs too
+    assert all(re.fullmatch(r"《杭州人大信息》\d{4}年第\d+期（总第\d+期）", r[10]) for r in rows[1:])
+    en = tmp_path / "en.csv"
+    invoke(runner, ["--lang", "zh", "export", "人大", "-o", en, "--headers", "en", "--columns", "+body,+score",
+                    "--index-dir", seed_index_dir])
+    back = list(csv.reader(io.StringIO(en.read_text(encoding="utf-8-sig"))))
+    assert back[0][-3:] == ["snippet", "body", "score"] and "source" not in back[0]
+    assert [r[:12] for r in back[1:]] == rows[1:]
+    # the same brief titles in the terminal, in JSON and in the export
+    data = json.loads(invoke(runner, ["search", "人大", "-n", "0", "--format", "json",
+                                      "--index-dir", seed_index_dir]).stdout)
+    titles = {h["id"]: h["title"] for h in data["hits"]}
+    briefs = [r for r in rows[1:] if r[5] == "信息摘登"]
+    assert briefs and all(titles[r[1]] == r[7] for r in briefs)
+    text = invoke(runner, ["search", "人大", "-n", "0", "--index-dir", seed_index_dir]).stdout
+    assert all(r[7] in text for r in briefs)
+
+
+def test_the_bulletin_text_is_shown_as_printed(runner, seed_index_dir, seed_records, tmp_path):
+    """Fullwidth punctuation reaches search, show and export unchanged (folding is for matching)."""
+    r = next(r for r in seed_records if r.id == "689-07")
+    assert r.title == "余杭区：“三举措”建强用好代表联络站"
+    out = invoke(runner, ["search", "三举措", "--index-dir", seed_index_dir]).stdout
+    assert "余杭区：“三举措”" in out
+    shown = invoke(runner, ["show", r.id, "--index-dir", seed_index_dir]).stdout
+    assert r.title in shown and all(p[:20] in shown for p in r.body.split("\n"))
+    data = json.loads(invoke(runner, ["show", r.id, "--format", "json", "--index-dir", seed_index_dir]).stdout)
+    assert data["body"] == r.body and data["title"] == r.title
+    out = tmp_path / "x.jsonl"
+    invoke(runner, ["export", "三举措", "-o", out, "--columns", "id,title,body", "--index-dir", seed_index_dir])
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {"id": r.id, "title": r.title, "body": r.body} in rows
+
+
+def test_list_stats_show_have_json(runner, seed_index_dir, seed_records):
+    issues = json.loads(invoke(runner, ["list", "--format", "json", "--index-dir", seed_index_dir]).stdout)
+    assert sum(i["records"] for i in issues) == len(seed_records)
+    stats = json.loads(invoke(runner, ["stats", "--format", "json", "--index-dir", seed_index_dir]).stdout)
+    assert stats["records"] == len(seed_records) and list(stats["per_year"]) == sorted(stats["per_year"])
+    issue = json.loads(invoke(runner, ["show", "697", "--format", "json", "--index-dir", seed_index_dir]).stdout)
+    assert issue["citation"] == "《杭州人大信息》2024年第9期（总第697期）"
+    assert [x["id"] for x in issue["records"]] == [r.id for r in seed_records if r.issue_total == 697]
+
+
+def test_an_index_is_found_from_a_subfolder(runner, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    copy_seeds(project)
+    (project / "seeds" / "more").mkdir()
+    monkeypatch.chdir(project / "seeds" / "more")
+    monkeypatch.delenv("SEARCHKIT_INDEX_DIR", raising=False)
+    invoke(runner, ["index"])  # finds the project's seeds/ and builds index/ beside it
+    assert (project / "index" / "CURRENT").is_file()
+    assert "西湖龙井" in invoke(runner, ["search", "西湖龙井"]).stdout
+    where = json.loads(invoke(runner, ["where", "--format", "json"]).stdout)
+    assert where["found_by"] == "found" and where["exists"] and where["files"] == 4
+    assert Path(where["index"]).resolve() == (project / "index").resolve()
+    assert Path(where["issue_folders"][0]).resolve() == (project / "seeds").resolve()
+    assert "Index:" in invoke(runner, ["where"]).stdout
+    invoke(runner, ["index"])  # an update from the subfolder: the folders the index holds
+    assert not (project / "seeds" / "more" / "index").exists()
+
+
+def test_a_default_index_from_the_config_file(runner, tmp_path, monkeypatch, seed_index_dir):
+    config = tmp_path / "config"
+    (config / "searchkit").mkdir(parents=True)
+    (config / "searchkit" / "config").write_text(f"index = {seed_index_dir}\n", encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.delenv("SEARCHKIT_INDEX_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    where = json.loads(invoke(runner, ["where", "--format", "json"]).stdout)
+    assert where["found_by"] == "config"
+    # named in the config, but opened only with this user's seal: under this XDG_CONFIG_HOME the
+    # key is another one, so the index (sealed with the session's key) is refused, not opened
+    result = runner.invoke(main, ["search", "西湖龙井"])
+    assert result.exit_code == 4, result.stderr
+
+
+def test_no_fullwidth_character_is_altered_anywhere(runner, seed_index_dir, seed_records, tmp_path):
+    """Every record, as the source file has it (fullwidth ，：（） included), in show's JSON and
+    text, in an export of everything, and in the titles search prints."""
+    fullwidth = re.compile("[\uff01-\uff5e]")
+    assert sum(len(fullwidth.findall(r.body + r.title)) for r in seed_records) > 300
+    by_id = {r.id: r for r in seed_records}
+    for r in seed_records:
+        data = json.loads(invoke(runner, ["show", r.id, "--format", "json", "--index-dir", seed_index_dir]).stdout)
+        assert (data["body"], data["toc_title"], data["org"]) == (r.body, r.toc_title, r.org)
+        if r.title:
+            assert data["title"] == r.title
+        text = invoke(runner, ["show", r.id, "--index-dir", seed_index_dir]).stdout
+        assert all(line in text for line in r.body.split("\n"))
+    for year in ("2024", "2025"):
+        out = tmp_path / f"{year}.jsonl"
+        invoke(runner, ["export", "--year", year, "-o", out, "--columns", "id,title,body,org",
+                        "--index-dir", seed_index_dir])
+        for row in map(json.loads, out.read_text(encoding="utf-8").splitlines()):
+            r = by_id[row["id"]]
+            assert (row["body"], row["org"]) == (r.body, r.org) and (row["title"] == r.title or not r.title)
+        listed = invoke(runner, ["search", "--year", year, "-n", "0", "--index-dir", seed_index_dir]).stdout
+        assert all(r.title in listed for r in seed_records if r.title and r.date.startswith(year))
+
+
+def test_a_page_past_the_end_says_which_is_the_last(runner, seed_index_dir):
+    total = int(invoke(runner, ["search", "人大", "--count", "--index-dir", seed_index_dir]).stdout)
+    out = invoke(runner, ["search", "人大", "--page", "99", "--index-dir", seed_index_dir]).stdout
+    assert out == f"No hits past hit 980: {total} in all for 人大; the last page is --page {-(-total // 10)}.\n"
+    last = invoke(runner, ["search", "人大", "--page", str(-(-total // 10)), "--index-dir", seed_index_dir]).stdout
+    assert "Next page" not in last and f"{total} hits for 人大" in last
+
+
+@needs_script
+@needs_pty
+@pytest.mark.parametrize("args", [["show", "697"], ["show", "689-07"], ["search", "联络站", "-n", "0"],
+                                  ["--lang", "zh", "stats"]])
+def test_chinese_lines_break_with_kinsoku_at_60_columns(seed_index_dir, args):
+    """In tables, articles and snippets: no line starts with closing punctuation or ends with
+    an opening mark, and none is wider than the terminal."""
+    from searchkit.typeset import NO_END, cells
+
+    code, out, err = run_in_pty(*args, "--index-dir", seed_index_dir, columns=60)
+    assert code == 0, err
+    lines = [ANSI.sub("", line).rstrip() for line in out.splitlines()]
+    assert not [line for line in lines if line.strip()[:1] in set("，。、；：？！）》」』”’")], "\n".join(lines)
+    assert not [line for line in lines if line[-1:] in NO_END], "\n".join(lines)
+    assert all(cells(line) <= 60 for line in lines)

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchkit import export, query
+from searchkit import cite, export, query
 from searchkit.errors import SearchkitError, UsageError
 from searchkit.export import COLUMNS, ExportError, OutputExistsError
 from searchkit.query import Hit, SearchResult, Snippet
 
 BOM = b"\xef\xbb\xbf"
-HEADER = "rank,score,id,date,issue,issue_total,section,district,title,org,authors,snippet,source"
+HEADER = "rank,id,date,issue,issue_total,section,district,title,org,authors,citation,snippet"
 
 
 @pytest.fixture(scope="module")
@@ -80,22 +80,32 @@ def test_exported_rows_are_the_hits_of_search_limit_0(seed_snapshot, result, tmp
     out = tmp_path / "hits.csv"
     export.export_result(result, str(out))
     back = read_csv(out)[1:]
-    assert [r[2] for r in back] == [h.id for h in everything.hits]
+    assert [r[1] for r in back] == [h.id for h in everything.hits]
     assert [r[0] for r in back] == [str(i) for i in range(1, everything.total + 1)]
 
 
 def test_rows_cells(result):
     hits = result.hits
     table = export.rows(result)
-    by_id = {row[2]: row for row in table}
+    by_id = {row[1]: row for row in table}
     first = table[0]
-    assert first[:6] == [1, round(hits[0].score, 4), hits[0].id, hits[0].date, hits[0].issue, hits[0].issue_total]
-    assert isinstance(first[1], float) and isinstance(first[4], int)
-    assert first[10] == "、".join(hits[0].authors)
-    assert first[11] == " … ".join(s.text.strip() for s in hits[0].snippets)
+    assert first[:5] == [1, hits[0].id, hits[0].date, hits[0].issue, hits[0].issue_total]
+    assert isinstance(first[3], int)
+    assert first[9] == "、".join(hits[0].authors)
+    assert first[10] == f"《杭州人大信息》{hits[0].date[:4]}年第{hits[0].issue}期（总第{hits[0].issue_total}期）"
+    assert first[11] == export.snippet_text(hits[0].snippets)
     brief = next(h for h in hits if h.kind == "brief")
-    assert by_id[brief.id][8] == ""  # a brief has no title
-    assert all(isinstance(v, (int, float)) for row in table for v in (row[0], row[1], row[4], row[5]))
+    assert by_id[brief.id][7] and by_id[brief.id][7] == cite.title_of(brief)  # a brief gets a title too
+    assert all(isinstance(v, int) for row in table for v in (row[0], row[3], row[4]))
+    assert export.rows(result, ("rank", "score", "source"))[0] == [1, round(hits[0].score, 4), hits[0].source]
+
+
+def test_snippet_text_marks_only_what_is_left_out():
+    """`…` where the body goes on before, between or after the passages; none between adjacent ones."""
+    assert export.snippet_text([Snippet("甲乙", [], 0, False), Snippet("丙", [], 2, False)]) == "甲乙丙…"
+    assert export.snippet_text([Snippet("甲乙", [], 3, False), Snippet("丙", [], 9, True)]) == "…甲乙…丙"
+    assert export.snippet_text([Snippet("全文", [], 0, True)]) == "全文"
+    assert export.snippet_text([]) == ""
 
 
 def test_write_csv_to_a_stream_has_no_bom(result):
@@ -109,14 +119,15 @@ def test_write_csv_to_a_stream_has_no_bom(result):
 def test_csv_golden_bytes(tmp_path):
     """The exact bytes for awkward values: quoting, embedded line ends, injection, numbers."""
     res = make_result(
-        make_hit(1, title='西湖,"龙井"\r\n茶', authors=["王五"], snippets=[Snippet("甲", []), Snippet(" 乙 ", [])]),
+        make_hit(1, title='西湖,"龙井"\r\n茶', authors=["王五"],
+                 snippets=[Snippet("甲", [], 0, False), Snippet(" 乙 ", [], 5, True)]),
         make_hit(2, score=0.0, title="=HYPERLINK(\"http://x\")", org="-1+2", authors=["@a", "b"], snippets=[]),
     )
     out = tmp_path / "golden.csv"
     export.export_result(res, str(out), columns=("rank", "score", "title", "org", "authors", "snippet"))
     assert out.read_bytes() == BOM + (
         "rank,score,title,org,authors,snippet\r\n"
-        '1,1.0,"西湖,""龙井""\r\n茶",西湖区人大常委会,王五,甲 … 乙\r\n'
+        '1,1.0,"西湖,""龙井""\r\n茶",西湖区人大常委会,王五,甲…乙\r\n'
         "2,0.0,\"'=HYPERLINK(\"\"http://x\"\")\",'-1+2,'@a、b,\r\n"
     ).encode()
 
@@ -144,11 +155,10 @@ def test_csv_round_trip(titles, snippet, org, author, district):
         assert folder_entries(Path(folder)) == ["x.csv"]
     assert back[0] == list(COLUMNS)
     assert back[1:] == as_text(export.rows(res))
-    for row, title in zip(back[1:], titles):
+    for row, hit in zip(back[1:], res.hits):
         cell = row[COLUMNS.index("title")]
-        title = title.replace("\x00", "")  # NUL cannot live in a CSV cell; it is dropped
+        title = cite.title_of(hit).replace("\x00", "")  # no title: called as a brief is; NUL is dropped
         assert cell == ("'" + title if title[:1] in ("=", "+", "-", "@", "\t", "\r") else title)
-        assert float(row[1]) == round(1.0 / int(row[0]), 4)
 
 
 # --------------------------------------------------------------------------- CSV injection
@@ -199,7 +209,7 @@ def test_parse_columns(spec, expected):
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("title,bogus", "unknown column 'bogus'; valid: rank, score, id, date"),
+    ("title,bogus", "unknown column 'bogus'; valid: rank, id, date"),
     ("", "no columns given"),
     (" , ，", "no columns given"),
     ("title,id,title", "column 'title' is given twice"),
@@ -215,7 +225,7 @@ def test_columns_pick_and_order(result, tmp_path):
         export.export_result(result, str(tmp_path / name), columns=columns)
     back = read_csv(tmp_path / "x.csv")
     assert back[0] == ["title", "date", "rank"]
-    assert back[1:] == [[h.title, h.date, str(i)] for i, h in enumerate(result.hits, 1)]
+    assert back[1:] == [[cite.title_of(h), h.date, str(i)] for i, h in enumerate(result.hits, 1)]
     first = json.loads((tmp_path / "x.jsonl").read_text("utf-8").splitlines()[0])
     assert list(first) == ["title", "date", "rank"]
     openpyxl = pytest.importorskip("openpyxl")
@@ -417,9 +427,9 @@ def test_xlsx_holds_the_rows(result, tmp_path):
         row[date] = dt.datetime.fromisoformat(row[date])
     assert got == [[v if v != "" else None for v in row] for row in expected]  # openpyxl reads "" as empty
     second = ws[2]
-    assert isinstance(second[0].value, int) and isinstance(second[1].value, float)
+    assert isinstance(second[0].value, int) and isinstance(second[COLUMNS.index("issue")].value, int)
     assert second[date].number_format == "yyyy-mm-dd"
-    assert 10 <= ws.column_dimensions["I"].width <= 62  # title: wide, but bounded
+    assert 10 <= ws.column_dimensions["H"].width <= 62  # title: wide, but bounded
 
 
 def test_xlsx_formula_looking_text_stays_text(tmp_path):

@@ -18,7 +18,7 @@ from searchkit.analysis import segmenter, use_dictionaries
 from searchkit.cli import main
 from searchkit.errors import QuerySyntaxError, UsageError
 from searchkit.index import open_snapshot, update_index
-from searchkit.normalize import fold_width, search_key, search_key_map
+from searchkit.normalize import search_key, search_key_map
 from searchkit.parser import BRIEF_SECTION, CITY_LEVEL, DISTRICT_NAMES, KNOWN_SECTIONS
 from searchkit.query import FIELDS, Filters, parse_query, search
 
@@ -75,7 +75,7 @@ def page_break_joins(records) -> list[tuple[str, int]]:
     for r in records:
         if r.source not in raw_lines:
             text = Path(r.source).read_text(encoding="utf-8")
-            raw_lines[r.source] = [ln for ln in (fold_width(x).replace("**", "").lstrip("#").strip()
+            raw_lines[r.source] = [ln for ln in (x.replace("**", "").lstrip("#").strip()
                                                  for x in text.splitlines()) if len(ln) >= 4]
         for m in re.finditer(r"[^\n]+", r.body):
             para = m.group()

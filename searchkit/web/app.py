@@ -40,6 +40,7 @@ from starlette.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import (ExitStatus, IndexMissingError, IndexUntrustedError, IndexVersionError, QuerySyntaxError,
                       SearchkitError, UsageError)
+from ..cite import complete, result_dict
 from ..export import ExportError, write_csv, write_xlsx
 from ..i18n import language, translation
 from ..query import (TIERS, canonical_district, canonical_id, canonical_section, get_record, search,
@@ -195,7 +196,9 @@ class Pages:
             choices = self.choices(snapshot)
             if not opts.q and not opts.filters.any():
                 return choices, None  # the bare form
-            return choices, search(snapshot, opts.q, facets=True, **opts.search_args())  # no q: the filters' records
+            result = search(snapshot, opts.q, facets=True, **opts.search_args())  # no q: the filters' records
+            complete(snapshot, result.hits)  # briefs titled as in the terminal and the exports
+            return choices, result
 
         try:
             choices, result = await self.run(work)
@@ -208,8 +211,12 @@ class Pages:
 
     async def api_search(self, request: Request):
         opts = parse_search(request.query_params, max_size=MAX_LIMIT, size_name="limit")
-        result = await self.run(lambda s: search(s, opts.q, facets=opts.facets, **opts.search_args()))
-        return JSONResponse(result.to_dict())
+        def work(snapshot):
+            result = search(snapshot, opts.q, facets=opts.facets, **opts.search_args())
+            complete(snapshot, result.hits)
+            return result_dict(result)  # as `searchkit search --format json`
+
+        return JSONResponse(await self.run(work))
 
     # ---- records and issues
 
@@ -245,7 +252,7 @@ class Pages:
         hit, info, others = await self.run(work)
         body = hit.snippets[0]
         return self.page(request, "record.html", hit=hit, q=q, info=info, others=others,
-                         title_pieces=present.pieces(hit.title or present.BRIEF_TITLE,
+                         title_pieces=present.pieces(present.short_title(hit),
                                                      hit.title_highlights if hit.title else []),
                          paragraphs=present.paragraphs(body.text, body.highlights))
 
@@ -301,6 +308,7 @@ class Pages:
             if not opts.partial and result.tiers.get("partial", 0):
                 result.hits = [h for h in result.hits if h.match != "partial"]
                 result.total = len(result.hits)
+            complete(snapshot, result.hits, body="body" in opts.columns)  # as `searchkit export`
             if fmt == "csv":
                 text = io.StringIO(newline="")
                 write_csv(result, text, opts.columns)
@@ -369,7 +377,7 @@ def _result_view(result, opts: SearchOptions, t, lang: str) -> dict:
         previous = hit.match
         items.append({
             "rank": opts.offset + i + 1, "hit": hit, "mark": mark,
-            "title": present.pieces(hit.title or present.BRIEF_TITLE, hit.title_highlights if hit.title else []),
+            "title": present.pieces(present.short_title(hit), hit.title_highlights if hit.title else []),
             "snippets": [{"pieces": present.pieces(s.text, s.highlights), "before": bool(s.start),
                           "after": not s.at_end} for s in hit.snippets],
             "tier": present.tier_label(hit.match, t), "proximity": present.proximity_mark(hit, t),

@@ -11,10 +11,10 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from ..explain import _sep, explanation, tried  # noqa: F401 (explanation, tried: shared with render)
+from ..cite import title_of
 from ..i18n import N_
 from ..render import PROXIMITY_MARKS, TIER_MARKS
 
-BRIEF_TITLE = "(信息摘登)"
 PUBLICATION = "杭州人大信息"
 TIER_LABELS = {"exact": N_("exact match"), "words": N_("all words"), "partial": N_("partial match")}
 
@@ -90,12 +90,9 @@ def tier_label(tier: str, t) -> str:
 
 
 def short_title(hit) -> str:
-    """A title for lists: the article's, or for a brief (信息摘登 items have none) the start of
-    its text, as `searchkit parse` shows it."""
-    if hit.title:
-        return hit.title
-    body = " ".join(hit.snippets[0].text.split()) if hit.snippets else ""
-    return body[:30] + "…" if len(body) > 30 else body or BRIEF_TITLE
+    """A title for lists: the article's, or for a brief (信息摘登 items have none) its lead
+    clause, as the terminal and the exports call it (`cite.title_of`)."""
+    return title_of(hit)
 
 
 def byline(hit) -> str:
@@ -109,7 +106,7 @@ def issue_name(issue: int, issue_total: int) -> str:
 def citation(hit) -> str:
     """A reference to the article as one would cite it (GB/T 7714 style, in Chinese)."""
     who = "，".join(hit.authors) or hit.org
-    title = hit.title or hit.toc_title or BRIEF_TITLE.strip("()")
+    title = title_of(hit)
     year = hit.date[:4]
     head = f"{who}. " if who else ""
     return f"{head}{title}[N]. {PUBLICATION}, {year}年第{hit.issue}期(总第{hit.issue_total}期), {hit.date}."
