@@ -831,7 +831,9 @@ def export(query: str, output: str, district, section, year, issues, since, unti
     from .i18n import language
     from .query import search as run_search
 
-    filters = _filters(district, section, year, issues, since, until, authors, orgs, query)
+    # The OpenSearch export is the whole index: no query, no filters (cli_export says so).
+    filters = _filters(district, section, year, issues, since, until, authors, orgs,
+                       None if fmt == "opensearch" else query)
     if fmt == "opensearch":
         from .opensearch import cli_export
 
