@@ -424,11 +424,13 @@ def search_result(result, console: Console | None = None, filters=(), page_size:
         line += (_(", showing {first}-{last}") if last > first else _(", showing hit {first}")).format(
             first=first, last=last)
     console.print(Text(line + ("。" if language() == "zh" else ".")))
-    if last < result.total:
+    if last < result.total or result.partial_pending:
         if result.offset % shown == 0:
             more = _("Next page: add --page {page}").format(page=last // shown + 1)
         else:
             more = _("Next hits: add --offset {offset}").format(offset=last)
+        if last >= result.total:  # the page is full of closer matches; looser ones are looked for next
+            more += _(" (looser matches follow)")
         console.print(Text(more, style="dim"))
     if result.facets is not None:
         facets(result.facets, console)

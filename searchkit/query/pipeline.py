@@ -151,7 +151,8 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         hits.append(hit)
 
     result = SearchResult(text, total, hits, understood=understanding,
-                          tiers={t: len(d) for t, d in selected.items()}, offset=offset)
+                          tiers={t: len(d) for t, d in selected.items()}, offset=offset,
+                          partial_pending=not exact and "partial" in tiers and not counted_partial)
     if words_docs and "words" in tiers:
         counts = Counter(near[d] for d in words_docs)
         result.proximity = {"sentence": counts[SENTENCE], "paragraph": counts[PARAGRAPH],

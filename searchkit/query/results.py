@@ -61,12 +61,17 @@ class SearchResult:
     proximity: dict[str, int] = field(default_factory=dict)  # words tier: sentence, paragraph, anywhere
     suggestions: list = field(default_factory=list)  # suggest.Suggestion, when nothing (or little) was found
     offset: int = 0  # how many ranked hits come before `hits`
+    # The partial tier was asked for but not looked for (the higher tiers filled the page):
+    # `total` counts the exact and words tiers only, and looser matches may follow.
+    partial_pending: bool = False
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "total": self.total, "offset": self.offset, "hits": [h.to_dict() for h in self.hits]}
         if self.understood is not None:
             out["understood"] = self.understood.to_dict()
         out["tiers"] = {t: self.tiers.get(t, 0) for t in TIERS}
+        if self.partial_pending:
+            out["partial_pending"] = True
         if self.proximity:
             out["proximity"] = dict(self.proximity)
         if self.suggestions:
