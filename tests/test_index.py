@@ -470,7 +470,7 @@ def test_character_postings_never_rule_out_a_document_that_contains_the_key(tmp_
     from searchkit.store.grams import Grams, build, grams_of
 
     path = tmp_path_factory.mktemp("grams") / "t.grams"
-    path.write_bytes(build([grams_of((title + "\x1f" + title, body)) for title, body in docs], len(docs)))
+    path.write_bytes(build([grams_of((title + "\x1f" + title, body)) for title, body in docs]))
     found = Grams(path, len(docs)).candidates(key)
     holding = {d for d, (title, body) in enumerate(docs) if key in title or key in body}
     if found is None:

@@ -247,18 +247,20 @@ def write_store(folder: Path, ix, old: TextStore | None, new_records: dict, writ
     generation) are kept as they are, with their deletions brought up to date; a segment
     Whoosh wrote in this update gets its store segment from the new records (id -> Record)
     and, for documents a merge moved, from the old store's segments that the merge
-    replaced. Entries are made one segment at a time, so memory follows the largest one."""
+    replaced. Entries are made one document at a time and written to every part at once
+    (`segment.write`), so memory follows the postings of the largest segment.
+    `write_file(path, data)` writes store.json atomically."""
     segments = ix._segments()
     old_specs = {s["id"]: s for s in old._specs} if old is not None else {}
     kept = {seg.segid for seg in segments if seg.segid in old_specs}
-    moved: dict[str, Entry] = {}
+    moved: dict[str, tuple[Segment, int]] = {}  # id -> where its entry is, in a segment merged away
     if old is not None and any(seg.segid not in kept for seg in segments):
         for s, gone in zip(old._specs, old.segments):
             if s["id"] not in kept:  # merged away: its live documents may be in a new segment
                 dead = set(s["deleted"])
                 for local in range(gone.count):
                     if local not in dead and gone.rows[local] is not None:
-                        moved[gone.rows[local].id] = gone.entry(local)
+                        moved[gone.rows[local].id] = (gone, local)
     specs = []
     readers = None
     for seg in segments:
@@ -270,12 +272,14 @@ def write_store(folder: Path, ix, old: TextStore | None, new_records: dict, writ
         if readers is None:
             readers = {r.segment().segid: r for r, _ in ix.reader().leaf_readers()}
         ids = readers[seg.segid].column_reader("id") if seg.doc_count_all() else []
-        entries = []
-        for local in range(seg.doc_count_all()):
-            rid = ids[local]
-            record = new_records.get(rid)
-            entries.append(store_entry(record) if record is not None else moved.get(rid))
-        body = write(folder, seg.segid, entries, readers[seg.segid], write_file)
+
+        def entries(ids=ids):
+            for local in range(seg.doc_count_all()):
+                rid = ids[local]
+                record, was = new_records.get(rid), moved.get(rid)
+                yield store_entry(record) if record is not None else was[0].entry(was[1]) if was else None
+
+        body = write(folder, seg.segid, entries(), seg.doc_count_all(), readers[seg.segid])
         specs.append({"id": seg.segid, "count": seg.doc_count_all(), "deleted": deleted, "body": body})
     write_file(folder / "store.json", json.dumps({"format": STORE_FORMAT, "segments": specs},
                                                  separators=(",", ":")).encode())

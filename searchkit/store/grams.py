@@ -46,38 +46,45 @@ def grams_of(keys) -> set[str]:
     return out
 
 
-def build(docs_grams, count: int) -> bytes:
-    """The gram table of a segment of `count` documents, as bytes (see `write`)."""
-    out = io.BytesIO()
-    write(docs_grams, count, out)
-    return out.getvalue()
+class Postings:
+    """A segment's gram table being built, one document at a time (in docnum order)."""
 
+    def __init__(self, count: int):
+        self.width = 2 if count <= 0xFFFF else 4
+        self._typecode = "H" if self.width == 2 else "I"
+        self._postings: dict[str, array] = {}
 
-def write(docs_grams, count: int, f) -> None:
-    """Write the gram table of a segment of `count` documents into the binary file `f`, from
-    each local document's grams (None for none) in docnum order: an iterable, each set
-    dropped once posted; each posting list is dropped once written."""
-    width = 2 if count <= 0xFFFF else 4
-    typecode = "H" if width == 2 else "I"
-    postings: dict[str, array] = {}
-    for d, grams in enumerate(docs_grams):
-        if not grams:
-            continue
+    def add(self, docnum: int, grams) -> None:
+        postings = self._postings
         for g in grams:
             p = postings.get(g)
             if p is None:
-                p = postings[g] = array(typecode)
-            p.append(d)
-    order = sorted(postings, key=code)
-    ends, total = array("I"), 0
-    for g in order:
-        total += len(postings[g])
-        ends.append(total)
-    f.write(_HEADER.pack(MAGIC, len(order), width, 0))
-    f.write(_le(array("Q", map(code, order))))
-    f.write(_le(ends))
-    for g in order:
-        f.write(_le(postings.pop(g)))
+                p = postings[g] = array(self._typecode)
+            p.append(docnum)
+
+    def write(self, f) -> None:
+        """Write the table into the binary file `f`; each posting list is dropped once written."""
+        postings = self._postings
+        order = sorted(postings, key=code)
+        ends, total = array("I"), 0
+        for g in order:
+            total += len(postings[g])
+            ends.append(total)
+        f.write(_HEADER.pack(MAGIC, len(order), self.width, 0))
+        f.write(_le(array("Q", map(code, order))))
+        f.write(_le(ends))
+        for g in order:
+            f.write(_le(postings.pop(g)))
+
+
+def build(docs_grams) -> bytes:
+    """The gram table of a list of documents' grams, as bytes."""
+    table = Postings(len(docs_grams))
+    for d, grams in enumerate(docs_grams):
+        table.add(d, grams)
+    out = io.BytesIO()
+    table.write(out)
+    return out.getvalue()
 
 
 def _le(a: array) -> bytes:

@@ -10,8 +10,8 @@ Files, all named `store-<segment id>.<part>`:
     .grams    character postings of all four fields (see `grams`)
     .tgrams   character postings of the title alone
     .words    the words jieba made of the segment, with their counts (see `lexicon`)
-    .shown    each record as JSON, as the parser read it (what a hit shows): where each
-              ends (8 bytes each), then the records one after another
+    .shown    each record as JSON, as the parser read it (what a hit shows), one after
+              another, then where each ends (8 bytes each)
 
 Numbers are little-endian 32-bit. A segment is written once and never changed: an update
 links the segments it keeps into the new generation and writes only new ones. Each part is
@@ -39,46 +39,57 @@ PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words", "shown
 WORD_FIELDS = ("title_words", "body_words", "byline_words")  # the Whoosh fields of jieba's words
 
 
-def write(folder: Path, segid: str, entries: list[Entry | None], reader, write_file) -> int:
-    """Write a segment's files (its words from `reader`, the Whoosh segment's) with
-    `write_file(path, bytes or a function that writes into a binary file)`; returns the
-    total length of its body keys (for BM25)."""
-    rows = [None if e is None else list(e.row) for e in entries]
-    write_file(folder / f"store-{segid}.rows", json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode())
-    offsets = array("I", [0])
-    chunks: list[str] = []
-    at = 0
-    body = 0
-    for e in entries:
-        keys = e.keys if e is not None else ("", "", "", "")
-        chunks.append(FIELD_SEPARATOR.join(keys))
-        at += len(chunks[-1].encode("utf-16-le", "surrogatepass")) // 2
-        offsets.append(at)
-        body += len(keys[1])
-    write_file(folder / f"store-{segid}.text", "".join(chunks).encode("utf-16-le", "surrogatepass"))
-    write_file(folder / f"store-{segid}.offsets", _le(offsets))
+def write(folder: Path, segid: str, entries, count: int, reader) -> int:
+    """Write a segment's files from its `count` entries (an iterable, in docnum order; None
+    for a document without one) and its words from `reader` (the Whoosh segment's).
+
+    One pass: each entry goes to every part and is dropped, so a build holds the segment's
+    postings and offsets, never its documents. (The generation is not live until it is
+    sealed and named in CURRENT: a part cut short by a crash is never read.) Returns the
+    total length of the body keys (for BM25)."""
+    def path(part: str) -> Path:
+        return folder / f"store-{segid}.{part}"
+
+    offsets, shown_ends = array("I", [0]), array("Q")
     s_ends, s_at, p_ends, p_at = array("I"), array("I", [0]), array("I"), array("I", [0])
-    for e in entries:
-        if e is not None:
-            s_ends.extend(e.sentences)
-            p_ends.extend(e.paragraphs)
-        s_at.append(len(s_ends))
-        p_at.append(len(p_ends))
-    write_file(folder / f"store-{segid}.breaks",
-               b"".join(_le(array("I", [len(a)]) + a) for a in (s_ends, s_at, p_ends, p_at)))
-    # Each document's grams are made, posted and dropped one document at a time: held all
-    # at once they would be tens of millions of small strings.
-    write_file(folder / f"store-{segid}.grams",
-               lambda f: grams.write((grams_of(e.keys) if e else None for e in entries), len(entries), f))
-    write_file(folder / f"store-{segid}.tgrams",
-               lambda f: grams.write((grams_of(e.keys[:1]) if e else None for e in entries), len(entries), f))
-    write_file(folder / f"store-{segid}.words", lexicon.build(reader, WORD_FIELDS))
-    shown = [(e.shown if e is not None else "null").encode("utf-8", "surrogatepass") for e in entries]
-    ends, at = array("Q"), 0
-    for x in shown:
-        at += len(x)
-        ends.append(at)
-    write_file(folder / f"store-{segid}.shown", _le(ends) + b"".join(shown))
+    postings, title_postings = grams.Postings(count), grams.Postings(count)
+    at = shown_at = body = 0
+    with open(path("rows"), "wb") as rows, open(path("text"), "wb") as text, open(path("shown"), "wb") as shown:
+        rows.write(b"[")
+        for d, e in enumerate(entries):
+            if d:
+                rows.write(b",")
+            if e is None:
+                rows.write(b"null")
+                keys, record = ("", "", "", ""), "null"
+            else:
+                rows.write(json.dumps(list(e.row), ensure_ascii=False, separators=(",", ":")).encode())
+                keys, record = e.keys, e.shown
+                s_ends.extend(e.sentences)
+                p_ends.extend(e.paragraphs)
+                postings.add(d, grams_of(keys))
+                title_postings.add(d, grams_of(keys[:1]))
+            s_at.append(len(s_ends))
+            p_at.append(len(p_ends))
+            chunk = FIELD_SEPARATOR.join(keys).encode("utf-16-le", "surrogatepass")
+            text.write(chunk)
+            at += len(chunk) // 2
+            offsets.append(at)
+            body += len(keys[1])
+            chunk = record.encode("utf-8", "surrogatepass")
+            shown.write(chunk)
+            shown_at += len(chunk)
+            shown_ends.append(shown_at)
+        rows.write(b"]")
+        if len(offsets) != count + 1:
+            raise ValueError(f"store segment {segid}: {len(offsets) - 1} entries for {count} documents")
+        shown.write(_le(shown_ends))  # after the records: where each ends
+    path("offsets").write_bytes(_le(offsets))
+    path("breaks").write_bytes(b"".join(_le(array("I", [len(a)]) + a) for a in (s_ends, s_at, p_ends, p_at)))
+    for part, table in (("grams", postings), ("tgrams", title_postings)):
+        with open(path(part), "wb") as f:
+            table.write(f)
+    path("words").write_bytes(lexicon.build(reader, WORD_FIELDS))
     return body
 
 
@@ -208,10 +219,11 @@ class Segment:
     @_checked
     def _shown(self):
         data = _mapped(self._path("shown"))
-        ends = _view(data[:8 * self.count], "Q")
-        if len(ends) != self.count or (self.count and 8 * self.count + ends[-1] != len(data)):
+        cut = len(data) - 8 * self.count
+        ends = _view(data[cut:], "Q") if cut >= 0 else ()
+        if len(ends) != self.count or (self.count and ends[-1] != cut):
             raise ValueError("shown records")
-        return data[8 * self.count:], ends
+        return data[:cut], ends
 
     def shown_text(self, local: int) -> str:
         data, ends = self._shown
