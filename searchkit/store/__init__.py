@@ -94,16 +94,9 @@ class TextStore:
     def average_length(self) -> float:
         """The mean length of the body keys (for BM25's length normalisation)."""
         if not hasattr(self, "_average"):
-            total = self._body_total - sum(self.locate(d)[0].body_length(self.locate(d)[1]) for d in self.deleted)
+            total = self._body_total - sum(seg.body_length(local) for seg, local in map(self.locate, self.deleted))
             self._average = total / max(self.live_count, 1)
         return self._average or 1.0
-
-    def entry(self, docnum: int) -> Entry | None:
-        """One document as `store_entry` made it."""
-        if docnum in self.deleted:
-            return None
-        seg, local = self.locate(docnum)
-        return seg.entry(local)
 
     def keys(self, docnum: int) -> tuple[str, str, str, str]:
         """A document's four field keys (title, body, org, authors)."""
@@ -116,11 +109,6 @@ class TextStore:
             return None
         seg, local = self.locate(docnum)
         return seg.shown(local)
-
-    def breaks(self, docnum: int):
-        """(sentence ends, paragraph ends) of a document's body key, as sequences of offsets."""
-        seg, local = self.locate(docnum)
-        return seg.breaks(local)
 
     # ------------------------------------------------------------------ matching
 
