@@ -47,10 +47,11 @@ from .trust import check_trustable, seal, verify
 if TYPE_CHECKING:
     from .parser import Issue, Record
 
-FORMAT_VERSION = 7  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
+FORMAT_VERSION = 8  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
 # 5: traditional folded to simplified, bylines searchable, sentence ends, no pickle in the store;
 # 6: the store in segments with character postings;
-# 7: records hold the bulletin's own characters (fullwidth punctuation no longer folded)
+# 7: records hold the bulletin's own characters (fullwidth punctuation no longer folded);
+# 8: store segments written in one pass (fields joined in .text, .shown's ends last)
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"

@@ -287,15 +287,18 @@ def highlighted(text: str, spans, base: str = "", console: Console | None = None
     return t
 
 
-def indented(console: Console, text: Text, by: int = 5) -> None:
-    """Print text indented; in a terminal its lines are broken as Chinese text is (by display
-    width, never before closing punctuation: `typeset`) and keep the indent too."""
+def indented(console: Console, text: Text, by: int = 5, first: Text | None = None) -> None:
+    """Print text indented (its first line after `first`, e.g. a rank, of `by` columns); in a
+    terminal its lines are broken as Chinese text is (by display width, never before closing
+    punctuation: `typeset`) and keep the indent too."""
+    lead = first if first is not None else Text(" " * by)
     if not is_fancy(console):
-        console.print(Text(" " * by) + text)
+        console.print(lead + text)
         return
     for line in text.divide(breaks(text.plain, max(console.width - by, 10))):
         line.rstrip()
-        console.print(Text(" " * by) + line, no_wrap=True, crop=False)
+        console.print(lead + line, no_wrap=True, crop=False)
+        lead = Text(" " * by)
 
 
 def byline(hit) -> str:
@@ -403,9 +406,8 @@ def search_result(result, console: Console | None = None, filters=(), page_size:
             console.print()
         tier = hit.match
         title = title_of(hit)
-        line = Text(f"{rank:>3}. ", style="bold")
-        line.append_text(highlighted(title, hit.title_highlights if hit.title else [], "bold", console))
-        console.print(line)
+        indented(console, highlighted(title, hit.title_highlights if hit.title else [], "bold", console),
+                 first=Text(f"{rank:>3}. ", style="bold"))
         meta = hit_meta(hit)
         if hit.proximity:
             meta += " · " + _(PROXIMITY_MARKS[hit.proximity])

@@ -1091,3 +1091,19 @@ def test_chinese_lines_break_with_kinsoku_at_60_columns(seed_index_dir, args):
     assert not [line for line in lines if line.strip()[:1] in set("，。、；：？！）》」』”’")], "\n".join(lines)
     assert not [line for line in lines if line[-1:] in NO_END], "\n".join(lines)
     assert all(cells(line) <= 60 for line in lines)
+
+
+@needs_script
+@needs_pty
+def test_a_long_title_wraps_under_itself_at_60_columns(seed_index_dir):
+    """A brief titled by its lead sentence is wider than 60 columns: its second line stands
+    under the title, indented like the rest of the hit, not at the left margin."""
+    code, out, err = run_in_pty("--lang", "zh", "search", "西湖区代表联络站", "-n", "3", "--no-pager",
+                                "--index-dir", seed_index_dir, columns=60)
+    assert code == 0, err
+    lines = [ANSI.sub("", line).rstrip() for line in out.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("  1. "))
+    end = next(i for i, line in enumerate(lines) if "共" in line and "篇" in line and i > start)
+    body = [line for line in lines[start:end] if line and not line.startswith("──")]
+    assert all(line.startswith(("  ", " ")) for line in body), "\n".join(lines)
+    assert any(line.startswith("  3. ") for line in body)
