@@ -459,7 +459,7 @@ def _one_interval(rules: list[dict]) -> dict:
 
 def filter_clauses(filters, known_sections=KNOWN_SECTIONS) -> list[dict]:
     """searchkit's filters as OpenSearch filter clauses (keyword, numeric and date fields)."""
-    from .query.filters import canonical_district, canonical_section, parse_date
+    from .query.filters import canonical_district, canonical_section
 
     out = []
     if filters.districts:
@@ -469,15 +469,7 @@ def filter_clauses(filters, known_sections=KNOWN_SECTIONS) -> list[dict]:
     if filters.issues:
         out.append(_one_of([{"terms": {"issue": list(filters.issues)}},
                             {"terms": {"issue_total": list(filters.issues)}}]))
-    lo = hi = None
-    if filters.year is not None:
-        lo, hi = parse_date(str(filters.year)), parse_date(str(filters.year), end=True)
-    if filters.since is not None:
-        d = parse_date(filters.since)
-        lo = max(lo, d) if lo else d
-    if filters.until is not None:
-        d = parse_date(filters.until, end=True)
-        hi = min(hi, d) if hi else d
+    lo, hi = filters.dates()
     if lo or hi:
         out.append({"range": {"date": {**({"gte": lo.isoformat()} if lo else {}),
                                        **({"lte": hi.isoformat()} if hi else {})}}})
@@ -506,10 +498,9 @@ def translate(snapshot, text: str, filters=None, sort: str | None = None, limit:
     reads it (the same parse, segmentation over the index's vocabulary, stop words,
     synonyms including the user's, filters). `limit` 0 or None: every hit (size 10,000, the
     index's result window; page further with `search_after` on the sort values)."""
-    from .query import Filters, parse_query, positive_terms
-    from .query.match import Matcher
-    from .query.pipeline import WITHIN, synonyms_for
-    from .query.understand import STOPWORDS, Vocabulary, segment, understand
+    from .query import Filters, parse_query
+    from .query.pipeline import WITHIN, read_query
+    from .query.understand import STOPWORDS, segment
 
     if within is not None and within not in WITHIN:
         raise UsageError(f"--within takes sentence or paragraph, not {within!r}")
@@ -527,12 +518,7 @@ def translate(snapshot, text: str, filters=None, sort: str | None = None, limit:
         body["_source"] = SOURCE
     else:
         tree = parse_query(text)
-        store = snapshot.store
-        synonyms = synonyms_for(snapshot)
-        vocab = Vocabulary(store, synonyms)
-        terms = positive_terms(tree)
-        understanding = understand(terms, vocab, synonyms, exact)
-        matcher = Matcher(store, snapshot.shared_searcher, store.live_set, understanding, vocab)
+        terms, understanding, vocab, matcher = read_query(snapshot, tree, exact)
         tr = Translator(understanding, matcher, known)
 
         text_terms = [t for t in terms if t.field in ("", "title")]

@@ -111,6 +111,19 @@ class Filters:
         if self.year is not None:
             parse_date(str(self.year))
 
+    def dates(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last day that --year, --since and --until together allow (None: open)."""
+        lo = hi = None
+        if self.year is not None:
+            lo, hi = parse_date(str(self.year)), parse_date(str(self.year), end=True)
+        if self.since is not None:
+            d = parse_date(self.since)
+            lo = max(lo, d) if lo else d
+        if self.until is not None:
+            d = parse_date(self.until, end=True)
+            hi = min(hi, d) if hi else d
+        return lo, hi
+
     def whoosh_query(self, known_sections=KNOWN_SECTIONS):
         """These filters as one Whoosh query over the keyword, numeric and date fields, or None."""
         from whoosh import query as wq
@@ -122,15 +135,7 @@ class Filters:
             parts.append(wq.Or([wq.Term("section", canonical_section(s, known_sections)) for s in self.sections]))
         if self.issues:
             parts.append(wq.Or([wq.Or([wq.Term("issue", n), wq.Term("issue_total", n)]) for n in self.issues]))
-        lo = hi = None
-        if self.year is not None:
-            lo, hi = parse_date(str(self.year)), parse_date(str(self.year), end=True)
-        if self.since is not None:
-            d = parse_date(self.since)
-            lo = max(lo, d) if lo else d
-        if self.until is not None:
-            d = parse_date(self.until, end=True)
-            hi = min(hi, d) if hi else d
+        lo, hi = self.dates()
         if lo or hi:
             start = dt.datetime.combine(lo, dt.time.min) if lo else None
             stop = dt.datetime.combine(hi, dt.time.max) if hi else None

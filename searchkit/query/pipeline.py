@@ -58,6 +58,17 @@ def _hit(record: dict, docnum: int, score: float) -> Hit:
     )
 
 
+def read_query(snapshot, tree, exact: bool = False):
+    """A parsed query, understood: (its positive terms, how they were read, the vocabulary,
+    a matcher over every live document). Shared with the OpenSearch translator."""
+    store = snapshot.store
+    synonyms = synonyms_for(snapshot)
+    vocab = Vocabulary(store, synonyms)
+    terms = positive_terms(tree)
+    understanding = understand(terms, vocab, synonyms, exact)
+    return terms, understanding, vocab, Matcher(store, snapshot.shared_searcher, store.live_set, understanding, vocab)
+
+
 def search(snapshot, text: str, filters: Filters | None = None, sort: str = "relevance", limit: int | None = 10,
            facets: bool = False, with_snippets: bool = True, exact: bool = False, within: str | None = None,
            tiers: tuple[str, ...] = TIERS, offset: int = 0, suggest: bool = True) -> SearchResult:
@@ -72,11 +83,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     tree = parse_query(text)
     counted_partial = False
     store = snapshot.store
-    synonyms = synonyms_for(snapshot)
-    vocab = Vocabulary(store, synonyms)
-    terms = positive_terms(tree)
-    understanding = understand(terms, vocab, synonyms, exact)
-    matcher = Matcher(store, snapshot.shared_searcher, store.live_set, understanding, vocab)
+    terms, understanding, vocab, matcher = read_query(snapshot, tree, exact)
     if filters.any():
         universe = matcher.whoosh(filters) & store.live_set
         if filters.authors or filters.orgs:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import mmap
-import sys
 from array import array
 from functools import cached_property
 from pathlib import Path
