@@ -456,7 +456,7 @@ def _write_atomically(path: str, write: Callable, force: bool, encoding: str | N
 
 def _create_temp(folder: str, name: str, encoding: str | None):
     """A new hidden file `.NAME.XXXXXXXX.tmp` in `folder`, open for writing (permissions per umask)."""
-    for _ in range(100):
+    for _attempt in range(100):
         temp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
             if encoding is None:
