@@ -263,21 +263,31 @@ class Matcher:
         holds = {}
         for w, weight, parts, weak in units:
             holds[w.key] = self.word_docs(w, candidates) if weak else self.word_docs(w) & candidates
+        # Each document's share, added unit by unit (set by set, not document by document:
+        # the candidates of a common word run to thousands).
+        share = dict.fromkeys(candidates, 0.0)
+        held = dict.fromkeys(candidates, 0.0)
+        for w, weight, parts, weak in units:
+            have = holds[w.key]
+            for d in have:
+                share[d] += weight
+                held[d] += 1
+            if parts:
+                rest = candidates - have
+                got: dict[int, float] = {}
+                for pw, docs in parts:
+                    for d in docs & rest:
+                        got[d] = got.get(d, 0.0) + pw
+                whole = sum(pw for pw, _ in parts)
+                for d, g in got.items():
+                    if g:
+                        share[d] += weight * PART_CREDIT * g / whole
+                        held[d] += 0.5
         out = {}
-        for d in candidates:
-            share = held = 0.0
-            for w, weight, parts, weak in units:
-                if d in holds[w.key]:
-                    share += weight
-                    held += 1
-                elif parts:
-                    got = sum(pw for pw, docs in parts if d in docs)
-                    if got:
-                        share += weight * PART_CREDIT * got / sum(pw for pw, _ in parts)
-                        held += 0.5
-            if share >= PARTIAL_SHARE * total:
-                out[d] = share / total
-                self.held[d] = max(self.held.get(d, 0.0), held)
+        for d, s in share.items():
+            if s >= PARTIAL_SHARE * total:
+                out[d] = s / total
+                self.held[d] = max(self.held.get(d, 0.0), held[d])
         return out
 
     def parts(self, key: str, known: bool) -> list[tuple[str, set[int]]]:
