@@ -47,11 +47,12 @@ from .trust import check_trustable, seal, verify
 if TYPE_CHECKING:
     from .parser import Issue, Record
 
-FORMAT_VERSION = 8  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
+FORMAT_VERSION = 9  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
 # 5: traditional folded to simplified, bylines searchable, sentence ends, no pickle in the store;
 # 6: the store in segments with character postings;
 # 7: records hold the bulletin's own characters (fullwidth punctuation no longer folded);
-# 8: store segments written in one pass (fields joined in .text, .shown's ends last)
+# 8: store segments written in one pass (fields joined in .text, .shown's ends last);
+# 9: records compressed in .shown, and no longer stored in Whoosh too
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
@@ -129,8 +130,7 @@ def make_schema():
         title_words=TEXT(analyzer=words, phrase=False, field_boost=TITLE_BOOST),
         body_words=TEXT(analyzer=words, phrase=False),
         byline_words=TEXT(analyzer=words, phrase=False),
-        body=STORED,
-    )
+    )  # the text itself is in the store (its .shown part): Whoosh keeps words and facets
 
 
 def _whoosh_doc(record: Record, path: str) -> dict:
@@ -153,7 +153,6 @@ def _whoosh_doc(record: Record, path: str) -> dict:
         "title_words": f"{record.title}\n{record.toc_title}",
         "body_words": record.body,
         "byline_words": " ".join(filter(None, [record.org, *record.authors])),
-        "body": record.body,
     }
 
 

@@ -10,8 +10,8 @@ Files, all named `store-<segment id>.<part>`:
     .grams    character postings of all four fields (see `grams`)
     .tgrams   character postings of the title alone
     .words    the words jieba made of the segment, with their counts (see `lexicon`)
-    .shown    each record as JSON, as the parser read it (what a hit shows), one after
-              another, then where each ends (8 bytes each)
+    .shown    each record as JSON, as the parser read it (what a hit shows), compressed
+              (zlib) one by one, one after another, then where each ends (8 bytes each)
 
 Numbers are little-endian 32-bit. A segment is written once and never changed: an update
 links the segments it keeps into the new generation and writes only new ones. Each part is
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import zlib
 from array import array
 from functools import cached_property
 from pathlib import Path
@@ -75,7 +76,7 @@ def write(folder: Path, segid: str, entries, count: int, reader) -> int:
             at += len(chunk) // 2
             offsets.append(at)
             body += len(keys[1])
-            chunk = record.encode("utf-8", "surrogatepass")
+            chunk = zlib.compress(record.encode("utf-8", "surrogatepass"))
             shown.write(chunk)
             shown_at += len(chunk)
             shown_ends.append(shown_at)
@@ -225,8 +226,14 @@ class Segment:
         return data[:cut], ends
 
     def shown_text(self, local: int) -> str:
+        """The record as JSON."""
         data, ends = self._shown
-        return data[ends[local - 1] if local else 0:ends[local]].tobytes().decode("utf-8", "surrogatepass")
+        try:
+            return zlib.decompress(data[ends[local - 1] if local else 0:ends[local]]).decode("utf-8", "surrogatepass")
+        except (UnicodeDecodeError, zlib.error) as exc:
+            from . import damaged
+
+            raise damaged(self.folder, exc) from None
 
     def shown(self, local: int) -> dict | None:
         """The record as the parser read it (None for none)."""
@@ -235,7 +242,7 @@ class Segment:
             if record is not None and not isinstance(record, dict):
                 raise ValueError("a shown record is not an object")
             return record
-        except (ValueError, UnicodeDecodeError) as exc:
+        except ValueError as exc:
             from . import damaged
 
             raise damaged(self.folder, exc) from None
