@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import ExitStatus, SearchkitError, UsageError
-from .i18n import N_, _, install_click, ngettext
+from .i18n import _, install_click, ngettext
 from .terminal import one_line
 
 install_click()
@@ -399,26 +399,6 @@ def _note_issue_years(snapshot, filters) -> None:
                 n=n, years=", ".join(years))), err=True)
 
 
-# What `index.require_snapshot` announces while it builds a first index, in the interface
-# language. (The library writes these in English; until it marks them for gettext, the CLI
-# recognises the three and says them with its own messages. Anything else passes as is.)
-_ANNOUNCEMENTS = (
-    (re.compile(r"No index yet: building (.+)/ from (.+)/ first\.\Z", re.S),
-     N_("No index yet: building {0}/ from {1}/ first.")),
-    (re.compile(r"Waiting for the build of (.+)/ that another search started\.\Z", re.S),
-     N_("Waiting for the build of {0}/ that another search started.")),
-    (re.compile(r"skipped (.+?): (.+)\Z", re.S), N_("skipped {0}: {1}")),
-)
-
-
-def _announcement(msg: str) -> str:
-    for pattern, message in _ANNOUNCEMENTS:
-        m = pattern.match(msg)
-        if m:
-            return _(message).format(*m.groups())
-    return msg
-
-
 def _snapshot(index_dir: str | None):
     from .errors import IndexMissingError
     from .index import display_path, require_snapshot
@@ -427,7 +407,7 @@ def _snapshot(index_dir: str | None):
     where = find(index_dir)
 
     def say(msg: str) -> None:
-        click.echo(one_line(_announcement(msg)), err=True)
+        click.echo(one_line(msg), err=True)  # in the interface language: index.py translates it
 
     try:
         if where.is_default and where.corpus is not None:

@@ -33,8 +33,10 @@ class ParseError(SearchkitError):
         self.path = str(path)
         self.reason = reason
         self.line = line
+        from .i18n import _
+
         where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {reason}")
+        super().__init__(_("{where}: {reason}").format(where=where, reason=reason))
 
 
 class QuerySyntaxError(SearchkitError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "searchkit"
@@ -19,10 +20,16 @@ LANGUAGES = {"zh": "zh_CN", "en": "en"}
 
 _chosen: str | None = None
 _translations: dict[str, gettext.NullTranslations] = {}
+# The language of what is being done now, when it is not the process's: a web request's
+# (`?lang=`), so that the messages built while answering it are in the page's language.
+speaking: ContextVar[str | None] = ContextVar("searchkit_language", default=None)
 
 
 def language() -> str:
     """"zh" or "en"."""
+    lang = speaking.get()
+    if lang:
+        return lang
     if _chosen:
         return _chosen
     wanted = os.environ.get(ENV, "")
@@ -55,6 +62,11 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translation().ngettext(singular, plural, n)
+
+
+def enumerate_items(items) -> str:
+    """Names in a message, as the language lists them: 上城区、拱墅区 / a, b."""
+    return ("、" if language() == "zh" else ", ").join(items)
 
 
 def N_(message: str) -> str:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from . import __version__
 from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
                      NoSpaceError, ParseError, UsageError)
+from .i18n import N_, _
 from .store import STORE_FILES, TextStore, write_store
 from .trust import check_trustable, seal, verify
 
@@ -179,8 +180,9 @@ class Snapshot:
 
                 self._ix = windex.open_dir(str(self.gen_dir), indexname=_WHOOSH_NAME)
             except Exception as exc:  # Whoosh raises assorted errors for unreadable TOCs
-                raise IndexVersionError(f"cannot open the index at {self.gen_dir} ({type(exc).__name__}: {exc}); "
-                                        f"rebuild it with `searchkit index --rebuild`") from None
+                raise IndexVersionError(_("cannot open the index at {folder} ({error}); rebuild it with "
+                                          "`searchkit index --rebuild`").format(
+                    folder=self.gen_dir, error=f"{type(exc).__name__}: {exc}")) from None
         return self._ix
 
     @property
@@ -219,9 +221,10 @@ class Snapshot:
 
 def damaged(root: Path, gen_dir: Path, exc: BaseException) -> IndexDamagedError:
     """The one-line error for index files that cannot be read."""
-    what = "a file ends early" if isinstance(exc, EOFError) else f"{type(exc).__name__}: {exc}"
-    return IndexDamagedError(f"the index at {root}/ is damaged ({gen_dir.name}: {what}); "
-                             f"rebuild it: `searchkit index --rebuild --index-dir {root}`")
+    what = _("a file ends early") if isinstance(exc, EOFError) else f"{type(exc).__name__}: {exc}"
+    return IndexDamagedError(_("the index at {root}/ is damaged ({generation}: {what}); "
+                               "rebuild it: `searchkit index --rebuild --index-dir {root}`").format(
+        root=root, generation=gen_dir.name, what=what))
 
 
 def _ours(name: str) -> bool:
@@ -237,45 +240,52 @@ def _read_current(root: Path) -> str | None:
     except FileNotFoundError:
         return None
     except NotADirectoryError:
-        raise UsageError(f"cannot use {root} as the index folder: part of that path is a file; "
-                         f"give a folder with --index-dir") from None
+        raise UsageError(_("cannot use {root} as the index folder: part of that path is a file; "
+                           "give a folder with --index-dir").format(root=root)) from None
     except OSError as exc:
-        raise IndexDamagedError(f"cannot read {root}/CURRENT ({exc.strerror}); rebuild the index: "
-                                f"`searchkit index --rebuild --index-dir {root}`") from None
+        raise IndexDamagedError(_("cannot read {root}/CURRENT ({reason}); rebuild the index: "
+                                  "`searchkit index --rebuild --index-dir {root}`").format(
+            root=root, reason=exc.strerror)) from None
     if name is not None and not (name.startswith("gen-") and name[4:].isdigit() and name[4:].isascii()):
         # Only a generation beside it: never a path elsewhere (../.., /tmp/…).
-        raise IndexDamagedError(f"{root}/CURRENT names {name[:40]!r}, not a generation of this index; "
-                                f"rebuild it: `searchkit index --rebuild --index-dir {root}`")
+        raise IndexDamagedError(_("{root}/CURRENT names {name!r}, not a generation of this index; "
+                                  "rebuild it: `searchkit index --rebuild --index-dir {root}`").format(
+            root=root, name=name[:40]))
     return name
 
 
 def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
     """Open the live generation of the index in `root`."""
     if root.exists() and not root.is_dir():
-        raise UsageError(f"index folder {root} is a file, not a folder; give a folder with --index-dir")
+        raise UsageError(_("index folder {root} is a file, not a folder; give a folder with --index-dir").format(
+            root=root))
     for attempt in range(3):
         name = _read_current(root)
         if name is None:
             if root.is_dir() and any(not _ours(p.name) for p in root.iterdir()):
-                raise IndexVersionError(
-                    f"{root} is not a searchkit index (no CURRENT file) and holds other files; "
-                    f"give an empty or new folder with --index-dir")
-            raise IndexMissingError(f"no index at {root}/; run `{hint or f'searchkit index seeds/ --index-dir {root}'}`")
+                raise IndexVersionError(_(
+                    "{root} is not a searchkit index (no CURRENT file) and holds other files; "
+                    "give an empty or new folder with --index-dir").format(root=root))
+            raise IndexMissingError(_("no index at {root}/; run `{command}`").format(
+                root=root, command=hint or f"searchkit index seeds/ --index-dir {root}"))
         gen_dir = root / name
         try:
             manifest = json.loads((gen_dir / "manifest.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
             if _read_current(root) == name and attempt:  # not a switch under way: it is gone
-                raise IndexVersionError(f"the index at {root}/ is damaged ({name}, which CURRENT names, is missing); "
-                                        f"rebuild it: `searchkit index --rebuild --index-dir {root}`") from None
+                raise IndexVersionError(_("the index at {root}/ is damaged ({name}, which CURRENT names, is missing); "
+                                          "rebuild it: `searchkit index --rebuild --index-dir {root}`").format(
+                    root=root, name=name)) from None
             time.sleep(0.05 * (attempt + 1))  # CURRENT moved on while we read; look again
             continue
         except (ValueError, OSError) as exc:
-            raise IndexVersionError(f"{gen_dir}/manifest.json is damaged ({exc}); rebuild with `searchkit index --rebuild`") from None
+            raise IndexVersionError(_("{folder}/manifest.json is damaged ({error}); rebuild with "
+                                      "`searchkit index --rebuild`").format(folder=gen_dir, error=exc)) from None
         if manifest.get("format") != FORMAT_VERSION:
-            raise IndexVersionError(
-                f"the index at {root}/ was written by searchkit {manifest.get('searchkit', '?')} in a format this "
-                f"version ({__version__}) cannot read; rebuild it: `searchkit index --rebuild --index-dir {root}`")
+            raise IndexVersionError(_(
+                "the index at {root}/ was written by searchkit {written_by} in a format this "
+                "version ({version}) cannot read; rebuild it: `searchkit index --rebuild --index-dir {root}`").format(
+                root=root, written_by=manifest.get("searchkit", "?"), version=__version__))
         try:
             verify(root, gen_dir)  # before Whoosh unpickles anything
         except (IndexUntrustedError, IndexVersionError):
@@ -283,7 +293,7 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
                 continue  # CURRENT moved on while we looked
             raise
         return Snapshot(root, gen_dir, manifest)
-    raise IndexVersionError(f"the index at {root}/ keeps changing under us; try again")
+    raise IndexVersionError(_("the index at {root}/ keeps changing under us; try again").format(root=root))
 
 
 # --------------------------------------------------------------------------- updating (write side)
@@ -330,12 +340,12 @@ ENV_MAX_FILE_MB = "SEARCHKIT_MAX_FILE_MB"
 def _kind(mode: int) -> str:
     import stat
 
-    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISDIR, "a folder")):
+    for test, name in ((stat.S_ISFIFO, N_("a FIFO (named pipe)")), (stat.S_ISSOCK, N_("a socket")),
+                       (stat.S_ISCHR, N_("a character device")), (stat.S_ISBLK, N_("a block device")),
+                       (stat.S_ISDIR, N_("a folder"))):
         if test(mode):
-            return name
-    return "not a regular file"
+            return _(name)
+    return _("not a regular file")
 
 
 def collect_files(paths: Iterable[Path], exclude: Path | None = None
@@ -368,10 +378,10 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
             if os.path.islink(p):
                 files.append(p)  # a dangling link is reported when it can't be read
             else:
-                skipped.append(FileOutcome(printable_name(str(p)), "skipped", reason="no such file or folder"))
+                skipped.append(FileOutcome(printable_name(str(p)), "skipped", reason=_("no such file or folder")))
             continue
         except OSError as exc:
-            skip(p, f"cannot read: {exc.strerror or exc}")
+            skip(p, _("cannot read: {reason}").format(reason=exc.strerror or exc))
             continue
         if not stat.S_ISDIR(st.st_mode):
             files.append(p)  # special files are named when read (never opened blocking)
@@ -386,7 +396,7 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
                 with os.scandir(folder) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
-                skip(folder, f"folder cannot be read: {exc.strerror or exc}")
+                skip(folder, _("folder cannot be read: {reason}").format(reason=exc.strerror or exc))
                 continue
             names = {e.name for e in entries}
             if folder is not p and "CURRENT" in names and any(n.startswith("gen-") for n in names):
@@ -406,14 +416,14 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
                         if suffix in ISSUE_SUFFIXES:
                             files.append(path)
                         elif suffix in UNSUPPORTED_SUFFIXES:
-                            skip(path, f"a {suffix[1:]} file; only .txt and .md issue files are read: "
-                                       f"convert it to text first")
+                            skip(path, _("a {format} file; only .txt and .md issue files are read: "
+                                         "convert it to text first").format(format=suffix[1:]))
                         continue
                     mode = e.stat(follow_symlinks=False).st_mode
                 except OSError as exc:
-                    skip(path, f"cannot read: {exc.strerror or exc}")
+                    skip(path, _("cannot read: {reason}").format(reason=exc.strerror or exc))
                     continue
-                skip(path, f"{_kind(mode)}, not a file: not opened")
+                skip(path, _("{kind}, not a file: not opened").format(kind=_kind(mode)))
             stack.extend(reversed(subfolders))
     seen, unique = set(), []
     for f in files:
@@ -434,21 +444,23 @@ def _read_issue(path: Path, max_bytes: int, known: tuple[int, int] | None) -> tu
 
     st = os.stat(path)  # follows links; never blocks, even on a FIFO
     if not stat.S_ISREG(st.st_mode):
-        raise _NotReadable(f"{_kind(st.st_mode)}, not a file: not opened")
+        raise _NotReadable(_("{kind}, not a file: not opened").format(kind=_kind(st.st_mode)))
     if known == (st.st_size, st.st_mtime_ns):
         return None, st.st_size, st.st_mtime_ns
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):  # swapped for something else since the stat
-            raise _NotReadable(f"{_kind(st.st_mode)}, not a file: not opened")
+            raise _NotReadable(_("{kind}, not a file: not opened").format(kind=_kind(st.st_mode)))
         if st.st_size > max_bytes:
-            raise _NotReadable(f"{st.st_size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB cap for an issue "
-                               f"file; raise it with --max-file-mb if this really is one issue")
+            raise _NotReadable(_("{size} MB, over the {cap} MB cap for an issue file; raise it with --max-file-mb "
+                                 "if this really is one issue").format(size=f"{st.st_size / 2**20:.1f}",
+                                                                       cap=f"{max_bytes / 2**20:g}"))
         with os.fdopen(os.dup(fd), "rb") as f:
             data = f.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise _NotReadable(f"over the {max_bytes / 2**20:g} MB cap for an issue file (it grew while read)")
+            raise _NotReadable(_("over the {cap} MB cap for an issue file (it grew while read)").format(
+                cap=f"{max_bytes / 2**20:g}"))
         return data, st.st_size, st.st_mtime_ns
     finally:
         os.close(fd)
@@ -466,9 +478,10 @@ def max_file_bytes(option_mb: float | None = None) -> int:
         try:
             value = float(env) if env else DEFAULT_MAX_FILE_MB
         except ValueError:
-            raise UsageError(f"${ENV_MAX_FILE_MB} must be a number of megabytes, not {env!r}") from None
+            raise UsageError(_("${name} must be a number of megabytes, not {value!r}").format(
+                name=ENV_MAX_FILE_MB, value=env)) from None
     if not value > 0:
-        raise UsageError(f"the size cap must be a positive number of megabytes, not {value}")
+        raise UsageError(_("the size cap must be a positive number of megabytes, not {value}").format(value=value))
     return int(value * 2**20)
 
 
@@ -483,9 +496,9 @@ def writer_lock(root: Path):
         fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
         if os.path.islink(root / "LOCK"):
-            raise UsageError(f"{root}/LOCK is a symbolic link, which searchkit never follows; "
-                             f"remove it and run this again") from None
-        raise UsageError(f"cannot open {root}/LOCK: {exc.strerror}") from None
+            raise UsageError(_("{root}/LOCK is a symbolic link, which searchkit never follows; "
+                               "remove it and run this again").format(root=root)) from None
+        raise UsageError(_("cannot open {root}/LOCK: {reason}").format(root=root, reason=exc.strerror)) from None
     try:
         try:
             import fcntl
@@ -496,10 +509,10 @@ def writer_lock(root: Path):
         except ImportError:  # pragma: no cover - not POSIX
             pass
         except OSError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-            raise IndexLockedError(
-                f"{root}/ is being updated by another `searchkit index` (pid {holder}); "
-                f"wait for it to finish and run this again") from None
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or _("another process")
+            raise IndexLockedError(_(
+                "{root}/ is being updated by another `searchkit index` (pid {pid}); "
+                "wait for it to finish and run this again").format(root=root, pid=holder)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
@@ -611,13 +624,16 @@ def update_index(
     scan_started = time.time_ns()
     report = UpdateReport(index_dir=str(root))
     if root.exists() and not root.is_dir():
-        raise UsageError(f"index folder {root} is a file, not a folder; give a folder with --index-dir")
+        raise UsageError(_("index folder {root} is a file, not a folder; give a folder with --index-dir").format(
+            root=root))
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create the index folder {root}: {exc.strerror}") from None
+        raise UsageError(_("cannot create the index folder {root}: {reason}").format(
+            root=root, reason=exc.strerror)) from None
     if not os.access(root, os.W_OK):
-        raise UsageError(f"cannot write to the index folder {root}; give a writable one with --index-dir")
+        raise UsageError(_("cannot write to the index folder {root}; give a writable one with --index-dir").format(
+            root=root))
     if _read_current(root) is None and any(not _ours(p.name) for p in root.iterdir()):
         open_snapshot(root)  # raises: not an index; checked before the lock file is made
 
@@ -653,11 +669,13 @@ def update_index(
             # Every record is analysed again, including those of files indexed earlier from
             # elsewhere than this run's paths; a file that cannot be read is named.
             reanalyse = [Path(k) for k in known if os.path.isfile(k)]
+            unreadable = (_("indexed before, but cannot be read now; its {n} records are not in the rebuilt index: "
+                            "make it available and run `searchkit index` on it") if rebuild else
+                          _("indexed before, but cannot be read now; its {n} records are not in the re-analysed "
+                            "index: make it available and run `searchkit index` on it"))
             report.files.extend(
-                FileOutcome(e.get("source", printable_name(k)), "skipped", reason=(
-                    f"indexed before, but cannot be read now; its {len(e.get('ids', ()))} records are not in the "
-                    f"{'rebuilt' if rebuild else 're-analysed'} index: make it available and run `searchkit index` "
-                    f"on it"))
+                FileOutcome(e.get("source", printable_name(k)), "skipped",
+                            reason=unreadable.format(n=len(e.get("ids", ()))))
                 for k, e in known.items() if not os.path.isfile(k))
         report.first = old is None and _read_current(root) is None
         report.rebuilt = rebuild or old is None
@@ -689,8 +707,9 @@ def update_index(
                 if report.first:
                     stack.close()
                     _remove_debris(root, created)
-                raise NoSpaceError(f"the disk holding {root}/ is full ({exc.strerror}); the update was undone "
-                                   f"and the index is as it was: free some space and run this again") from None
+                raise NoSpaceError(_("the disk holding {root}/ is full ({reason}); the update was undone "
+                                     "and the index is as it was: free some space and run this again").format(
+                    root=root, reason=exc.strerror)) from None
             raise
         _summarise(report, plan.manifest)
     report.seconds = time.perf_counter() - started
@@ -763,9 +782,10 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
             plan.touched = True
             report.files.append(FileOutcome(entry["source"], "removed", len(entry["ids"])))
         elif not exists:
-            report.files.append(FileOutcome(entry["source"], "kept", len(entry["ids"]), reason=(
-                f"its folder {printable_name(os.path.dirname(key))} is not available (not mounted?); its records "
-                f"are kept until it is indexed again, or dropped with --drop-missing")))
+            report.files.append(FileOutcome(entry["source"], "kept", len(entry["ids"]), reason=_(
+                "its folder {folder} is not available (not mounted?); its records "
+                "are kept until it is indexed again, or dropped with --drop-missing").format(
+                folder=printable_name(os.path.dirname(key)))))
 
     # Which files changed: size and mtime first, then content.
     jobs: list[tuple[bytes, str]] = []
@@ -784,7 +804,8 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
                 report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
                 continue
         except OSError as exc:
-            report.files.append(FileOutcome(source, "skipped", reason=f"cannot read: {exc.strerror or exc}"))
+            report.files.append(FileOutcome(source, "skipped",
+                                            reason=_("cannot read: {reason}").format(reason=exc.strerror or exc)))
             continue
         except _NotReadable as exc:
             report.files.append(FileOutcome(source, "skipped", reason=str(exc)))
@@ -802,28 +823,32 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
     results = _parse_all(jobs, progress)
     # Who holds each running number: unchanged files, changed files that still parse (under
     # their new number) and changed files that don't (they keep their old records).
-    parsed_keys = {key for (key, *_), issue in zip(changed, results) if not isinstance(issue, str)}
+    parsed_keys = {key for (key, *__), issue in zip(changed, results) if not isinstance(issue, str)}
     owners = {e["issue_total"]: k for k, e in plan.manifest.items() if k not in parsed_keys}
     sources = {k: e["source"] for k, e in plan.manifest.items()}
-    for (key, *_), (_, source), issue in zip(changed, jobs, results):
+    for (key, *__), (__, source), issue in zip(changed, jobs, results):
         sources[key] = source
         if not isinstance(issue, str) and issue.records:
             owners.setdefault(issue.issue_total, key)
-    for (key, entry, size, mtime, digest), (_, source), issue in zip(changed, jobs, results):
+    for (key, entry, size, mtime, digest), (__, source), issue in zip(changed, jobs, results):
         if isinstance(issue, str):
-            note = f" (its earlier version stays indexed: 总第{entry['issue_total']}期)" if entry else ""
-            report.files.append(FileOutcome(source, "skipped", reason=issue + note))
+            reason = _("{reason} (its earlier version stays indexed: 总第{n}期)").format(
+                reason=issue, n=entry["issue_total"]) if entry else issue
+            report.files.append(FileOutcome(source, "skipped", reason=reason))
             continue
         owner = owners.get(issue.issue_total)
         if owner is not None and owner != key:
             report.files.append(FileOutcome(
                 source, "skipped",
-                reason=f"duplicate: issue 总第{issue.issue_total}期 is already indexed from {sources[owner]}; "
-                       + (f"the records of its earlier version (总第{entry['issue_total']}期) stay indexed"
-                          if entry else f"the records from {sources[owner]} stay")))
+                reason=_("duplicate: issue 总第{n}期 is already indexed from {source}; the records of its earlier "
+                         "version (总第{old}期) stay indexed").format(
+                    n=issue.issue_total, source=sources[owner], old=entry["issue_total"]) if entry else
+                _("duplicate: issue 总第{n}期 is already indexed from {source}; the records from {source} stay").format(
+                    n=issue.issue_total, source=sources[owner])))
             continue
         if not issue.records:
-            report.files.append(FileOutcome(source, "skipped", reason="no articles found", warnings=issue.warnings))
+            report.files.append(FileOutcome(source, "skipped", reason=_("no articles found"),
+                                            warnings=issue.warnings))
             continue
         if entry:
             plan.drop.add(key)
@@ -917,7 +942,7 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
     try:
         for key in plan.drop:
             writer.delete_by_term("path", _term(key))
-        for key, (issue, _) in plan.parsed.items():
+        for key, (issue, __) in plan.parsed.items():
             for record in issue.records:
                 writer.add_document(**_whoosh_doc(record, _term(key)))
             _check_interrupt()
@@ -1000,7 +1025,8 @@ def _checked_userdict(root: Path, report: UpdateReport, stack: contextlib.ExitSt
             return []
         data = path.read_bytes()
     except OSError as exc:
-        report.files.append(FileOutcome(display_path(path), "skipped", reason=f"cannot read: {exc.strerror}"))
+        report.files.append(FileOutcome(display_path(path), "skipped",
+                                        reason=_("cannot read: {reason}").format(reason=exc.strerror)))
         return []
     problems, lines = [], []
     try:
@@ -1008,20 +1034,24 @@ def _checked_userdict(root: Path, report: UpdateReport, stack: contextlib.ExitSt
     except UnicodeDecodeError:
         try:
             text = data.decode("gb18030")
-            problems.append("not UTF-8 (read as GBK; save it as UTF-8)")
+            problems.append(_("not UTF-8 (read as GBK; save it as UTF-8)"))
         except UnicodeDecodeError:
             report.files.append(FileOutcome(display_path(path), "skipped",
-                                            reason="neither UTF-8 nor GBK text; not used"))
+                                            reason=_("neither UTF-8 nor GBK text; not used")))
             return []
     for no, line in enumerate(text.splitlines(), start=1):
         parts = line.split()
         if len(parts) > 1 and parts[1].isdigit() and not (parts[1].isascii() and 0 < int(parts[1]) <= _FREQ_MAX):
-            problems.append(f"line {no}: frequency {parts[1][:20]} is not a number from 1 to {_FREQ_MAX:,}; skipped")
+            problems.append(_("line {line}: frequency {value} is not a number from 1 to {max}; skipped").format(
+                line=no, value=parts[1][:20], max=f"{_FREQ_MAX:,}"))
             continue
         lines.append(line)
     if not problems:
         return [path]
-    report.files.append(FileOutcome(display_path(path), "skipped", reason="; ".join(problems[:5])))
+    from .i18n import language
+
+    report.files.append(FileOutcome(display_path(path), "skipped",
+                                    reason=("；" if language() == "zh" else "; ").join(problems[:5])))
     import tempfile
 
     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="searchkit-userdict-"))
@@ -1037,10 +1067,12 @@ def trust_index(root: Path) -> str:
     machine, a colleague's): from now on it opens like one this user built."""
     name = _read_current(root)
     if name is None or not (root / name / "manifest.json").is_file():
-        raise IndexMissingError(f"no index at {root}/ to trust (no CURRENT generation with a manifest)")
+        raise IndexMissingError(_("no index at {root}/ to trust (no CURRENT generation with a manifest)").format(
+            root=root))
     gen = root / name
     if gen.is_symlink() or not gen.is_dir():
-        raise IndexVersionError(f"{gen} is not a folder; rebuild the index from the issue files")
+        raise IndexVersionError(_("{folder} is not a folder; rebuild the index from the issue files").format(
+            folder=gen))
     check_trustable(gen)
     seal(gen)
     return name
@@ -1053,22 +1085,21 @@ def require_snapshot(root: Path, is_default: bool, corpus: str = DEFAULT_CORPUS,
         return open_snapshot(root)
     except IndexMissingError:
         if not is_default or not Path(corpus).is_dir():
-            raise IndexMissingError(
-                f"no index at {root}/; build it first: `searchkit index PATH"
-                + ("" if is_default else f" --index-dir {root}") + "`") from None
+            raise IndexMissingError(_("no index at {root}/; build it first: `searchkit index PATH{option}`").format(
+                root=root, option="" if is_default else f" --index-dir {root}")) from None
     if announce:
-        announce(f"No index yet: building {root}/ from {corpus}/ first.")
+        announce(_("No index yet: building {0}/ from {1}/ first.").format(root, corpus))
     try:
         report = update_index([corpus], root)
     except IndexLockedError:
         # Another first search is building it: wait for that build instead of failing.
         if announce:
-            announce(f"Waiting for the build of {root}/ that another search started.")
+            announce(_("Waiting for the build of {0}/ that another search started.").format(root))
         _wait_for_writer(root)
         return open_snapshot(root)
     if announce:
         for f in report.skipped:
-            announce(f"skipped {f.source}: {f.reason}")
+            announce(_("skipped {0}: {1}").format(f.source, f.reason))
     return open_snapshot(root)
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .bulletin import KNOWN_SECTIONS
 from .errors import SearchkitError, UsageError
+from .i18n import _, enumerate_items, ngettext
 from .normalize import search_key
 
 MAPPING_FILE = "mapping.json"
@@ -89,7 +90,7 @@ def mapping_table(rules: list[str]) -> dict[int, str]:
     """The rules of a mapping char filter as a `str.translate` table."""
     table = {}
     for rule in rules:
-        left, _, right = rule.partition("=>")
+        left, __, right = rule.partition("=>")
         source = _unescape(left.strip())
         if len(source) != 1:
             raise ValueError(f"not a one-character rule: {rule!r}")
@@ -213,16 +214,18 @@ def write_export(snapshot, folder: str, force: bool = False) -> tuple[int, list[
 
     out = Path(folder)
     if out.exists() and not out.is_dir():
-        raise UsageError(f"{folder} is a file; --format opensearch writes a folder (mapping.json and bulk "
-                         f"files): give a folder name, e.g. -o opensearch/")
+        raise UsageError(_("{folder} is a file; --format opensearch writes a folder (mapping.json and bulk "
+                           "files): give a folder name, e.g. -o opensearch/").format(folder=folder))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+        raise ExportError(_("cannot create the folder {folder}: {reason}").format(
+            folder=folder, reason=exc.strerror or exc)) from None
     ours = sorted(p.name for p in out.iterdir() if p.name == MAPPING_FILE or
                   (p.name.startswith("bulk-") and p.name.endswith(".ndjson")))
     if ours and not force:
-        raise SearchkitError(f"{folder} already holds an export ({', '.join(ours[:3])}); use --force to replace it")
+        raise SearchkitError(_("{folder} already holds an export ({files}); use --force to replace it").format(
+            folder=folder, files=enumerate_items(ours[:3])))
     segment, close = _segmenter(Path(snapshot.root))
     try:
         body = index_body(synonyms_for(snapshot), segment)
@@ -503,7 +506,7 @@ def translate(snapshot, text: str, filters=None, sort: str | None = None, limit:
     from .query.understand import STOPWORDS, segment
 
     if within is not None and within not in WITHIN:
-        raise UsageError(f"--within takes sentence or paragraph, not {within!r}")
+        raise UsageError(_("--within takes sentence or paragraph, not {value!r}").format(value=within))
     filters = filters or Filters()
     known = _known_sections(snapshot) if filters.sections else KNOWN_SECTIONS
     body: dict = {"track_total_hits": True, "from": offset, "size": limit or 10_000}
@@ -512,7 +515,7 @@ def translate(snapshot, text: str, filters=None, sort: str | None = None, limit:
         if not filters.any():
             from .errors import QuerySyntaxError
 
-            raise QuerySyntaxError("empty query: type a word to search for, or give a filter")
+            raise QuerySyntaxError(_("empty query: type a word to search for, or give a filter"))
         body["query"] = {"bool": {"filter": flt}}
         body["sort"] = SORTS["oldest" if sort == "oldest" else "date"]
         body["_source"] = SOURCE
@@ -589,8 +592,6 @@ def _known_sections(snapshot) -> list[str]:
 def cli_export(query: str, filters, output: str, force: bool, open_snapshot) -> None:
     """`searchkit export --format opensearch -o DIR`: the whole index, never a query's hits."""
     import click
-
-    from .i18n import _, ngettext
 
     if query.strip() or filters.any():
         raise UsageError(_("--format opensearch exports the whole index (mapping and bulk files), not the hits of "

@@ -29,6 +29,7 @@ import secrets
 from pathlib import Path
 
 from .errors import IndexDamagedError, IndexUntrustedError, SearchkitError
+from .i18n import _, enumerate_items
 
 SEAL = "SEAL"
 _SEAL_VERSION = 1
@@ -51,7 +52,8 @@ def _secret() -> bytes:
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise SearchkitError(f"cannot read searchkit's key {path}: {exc.strerror}") from None
+        raise SearchkitError(_("cannot read searchkit's key {path}: {reason}").format(
+            path=path, reason=exc.strerror)) from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f"secret.{secrets.token_hex(4)}.tmp")
@@ -68,8 +70,9 @@ def _secret() -> bytes:
             os.unlink(tmp)
         return path.read_bytes()
     except OSError as exc:
-        raise SearchkitError(f"cannot create searchkit's key {path}: {exc.strerror}; "
-                             f"set XDG_CONFIG_HOME to a writable folder") from None
+        raise SearchkitError(_("cannot create searchkit's key {path}: {reason}; "
+                               "set XDG_CONFIG_HOME to a writable folder").format(
+            path=path, reason=exc.strerror)) from None
 
 
 def _listing(gen_dir: Path) -> dict[str, list]:
@@ -122,36 +125,45 @@ def check_trustable(gen_dir: Path) -> None:
     odd = {k: v[0] for k, v in _listing(gen_dir).items() if isinstance(v[0], str)}
     if odd:
         name, why = next(iter(odd.items()))
-        raise IndexUntrustedError(f"{gen_dir}/{name} is {why}: searchkit trusts only files that are yours; "
-                                  f"copy the index folder (cp -a) and trust the copy")
+        # The listing's words (sealed as they are, so never translated there), said in the interface's language.
+        owner = why[len("owned by uid "):] if why.startswith("owned by uid ") else None
+        why = _("not a regular file") if why == "not a regular file" else \
+            _("owned by uid {uid}").format(uid=owner) if owner is not None else why
+        raise IndexUntrustedError(_("{folder}/{name} is {why}: searchkit trusts only files that are yours; "
+                                    "copy the index folder (cp -a) and trust the copy").format(
+            folder=gen_dir, name=name, why=why))
 
 
 def verify(root: Path, gen_dir: Path, exclude: tuple[str, ...] = ("manifest.json",)) -> None:
     """Raise unless `gen_dir` is sealed with this user's key and unchanged since."""
-    what_to_do = (f"rebuild it from the issue files (`searchkit index --rebuild --index-dir {root}`), "
-                  f"or if you trust whoever wrote it: `searchkit trust --index-dir {root}`")
+    what_to_do = _("rebuild it from the issue files (`searchkit index --rebuild --index-dir {root}`), "
+                   "or if you trust whoever wrote it: `searchkit trust --index-dir {root}`").format(root=root)
     try:
         recorded = json.loads((gen_dir / SEAL).read_text(encoding="ascii"))
         files, mac = recorded["files"], recorded["hmac"]
         if not isinstance(files, dict) or not isinstance(mac, str):
             raise ValueError
     except FileNotFoundError:
-        raise IndexUntrustedError(f"the index at {root}/ was not written by your searchkit (it has no seal), "
-                                  f"so it is not opened: {what_to_do}") from None
+        raise IndexUntrustedError(_("the index at {root}/ was not written by your searchkit (it has no seal), "
+                                    "so it is not opened: {what_to_do}").format(root=root, what_to_do=what_to_do)) from None
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise IndexUntrustedError(f"the index at {root}/ has a damaged seal, so it is not opened: {what_to_do}") from None
+        raise IndexUntrustedError(_("the index at {root}/ has a damaged seal, so it is not opened: {what_to_do}").format(
+            root=root, what_to_do=what_to_do)) from None
     try:
         listing = {k: v for k, v in _listing(gen_dir).items() if k not in exclude}
     except OSError as exc:
-        raise IndexDamagedError(f"cannot read the index at {gen_dir}: {exc.strerror}") from None
+        raise IndexDamagedError(_("cannot read the index at {folder}: {reason}").format(
+            folder=gen_dir, reason=exc.strerror)) from None
     if not hmac.compare_digest(_mac(files, _secret()), mac):
-        raise IndexUntrustedError(f"the index at {root}/ was written by another user's or machine's searchkit, "
-                                  f"so it is not opened: {what_to_do}")
+        raise IndexUntrustedError(_("the index at {root}/ was written by another user's or machine's searchkit, "
+                                    "so it is not opened: {what_to_do}").format(root=root, what_to_do=what_to_do))
     if listing != files:
         missing = sorted(set(files) - set(listing))
         if missing and set(listing) <= set(files) and all(listing[k] == files[k] for k in listing):
-            raise IndexDamagedError(f"the index at {root}/ is damaged: {', '.join(missing)} is missing; "
-                                    f"rebuild it: `searchkit index --rebuild --index-dir {root}`")
+            raise IndexDamagedError(_("the index at {root}/ is damaged: {files} is missing; "
+                                      "rebuild it: `searchkit index --rebuild --index-dir {root}`").format(
+                root=root, files=enumerate_items(missing)))
         changed = sorted(k for k in set(files) | set(listing) if files.get(k) != listing.get(k))
-        raise IndexUntrustedError(f"the index at {root}/ has changed since your searchkit wrote it "
-                                  f"({', '.join(changed[:3])}), so it is not opened: {what_to_do}")
+        raise IndexUntrustedError(_("the index at {root}/ has changed since your searchkit wrote it "
+                                    "({files}), so it is not opened: {what_to_do}").format(
+            root=root, files=enumerate_items(changed[:3]), what_to_do=what_to_do))

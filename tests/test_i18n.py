@@ -26,6 +26,22 @@ def test_every_message_has_its_chinese_translation():
     assert messages.main([]) == 0
 
 
+def test_library_errors_speak_the_chosen_language():
+    """Messages are built when raised, so the language chosen then is the one they are in."""
+    from searchkit.errors import QuerySyntaxError, UsageError
+    from searchkit.i18n import set_language
+    from searchkit.query import canonical_district, parse_query
+
+    set_language("zh")
+    with pytest.raises(QuerySyntaxError, match="引号不配对：第 3 个字符处"):
+        parse_query('西湖"龙井')
+    with pytest.raises(UsageError, match="未知的区县 '火星'；可用：上城区、拱墅区"):
+        canonical_district("火星")
+    set_language("en")
+    with pytest.raises(QuerySyntaxError, match='unbalanced quote: the " at position 3 is never closed'):
+        parse_query('西湖"龙井')
+
+
 @pytest.mark.parametrize("value, lang", [("zh_CN.UTF-8", "zh"), ("zh_TW", "zh"), ("en_US.UTF-8", "en"), ("C", "en")])
 def test_the_locale_chooses_the_language(monkeypatch, value, lang):
     from searchkit import i18n

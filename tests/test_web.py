@@ -329,6 +329,17 @@ def test_lang_parameter_and_default(client, zh_client):
     assert "Understood as" in Page(client.get("/", params={"q": "西湖", "lang": "xx"}).text).text
 
 
+def test_error_messages_are_in_the_request_language(client, zh_client):
+    """Errors built while answering (in the handler or on the worker thread) speak the
+    page's language: `?lang=`, else the application's."""
+    assert "括号不配对" in zh_client.get("/api/search", params={"q": "(西湖"}).json()["error"]
+    assert "unbalanced parenthesis" in zh_client.get("/api/search", params={"q": "(西湖", "lang": "en"}).json()["error"]
+    assert "索引中没有记录" in client.get("/api/records/999-01", params={"lang": "zh"}).json()["error"]
+    assert "no record 999-01" in client.get("/api/records/999-01").json()["error"]
+    assert "未知的区县" in Page(zh_client.get("/", params={"q": "西湖", "district": "火星"}).text).text
+    assert "没有这个页面" in Page(zh_client.get("/nope").text).text
+
+
 def test_template_messages_are_translated():
     sys.path.insert(0, str(ROOT / "scripts"))
     try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from ..bulletin import BRIEF_SECTION, CITY_LEVEL, DISTRICT_NAMES, DISTRICTS, KNOWN_SECTIONS
 from ..errors import UsageError
+from ..i18n import _, enumerate_items
 from ..normalize import search_key
 from ..store import SEPARATOR
 
@@ -27,7 +28,8 @@ def canonical_district(value: str) -> str:
     for stem, suffix in DISTRICTS.items():
         if v in (stem, stem + "区", stem + "县", stem + "市"):
             return stem + suffix
-    raise UsageError(f"unknown district {value!r}; valid: {', '.join(DISTRICT_NAMES)}, {CITY_LEVEL} (市级, 市人大)")
+    raise UsageError(_("unknown district {value!r}; valid: {names}, {city} (市级, 市人大)").format(
+        value=value, names=enumerate_items(DISTRICT_NAMES), city=CITY_LEVEL))
 
 
 def canonical_section(value: str, known=KNOWN_SECTIONS) -> str:
@@ -37,7 +39,7 @@ def canonical_section(value: str, known=KNOWN_SECTIONS) -> str:
     for s in known:
         if v == s:
             return s
-    raise UsageError(f"unknown section {value!r}; valid: {', '.join(known)}")
+    raise UsageError(_("unknown section {value!r}; valid: {names}").format(value=value, names=enumerate_items(known)))
 
 
 def parse_date(value: str, end: bool = False) -> dt.date:
@@ -54,7 +56,8 @@ def parse_date(value: str, end: bool = False) -> dt.date:
             day = calendar.monthrange(year, month)[1] if end else 1
         return dt.date(year, month, day)
     except ValueError:
-        raise UsageError(f"invalid date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2024-06") from None
+        raise UsageError(_("invalid date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2024-06").format(
+            value=value)) from None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import SearchkitError, UsageError
+from ..i18n import _
 from . import synonyms as synonyms_module
 from .filters import Filters
 from .highlight import find_spans, snippets
@@ -76,7 +77,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     skips that many of the ranked hits; `tiers` limits which tiers are returned; without
     exact or words hits, `suggest` adds next steps to the result."""
     if within is not None and within not in WITHIN:
-        raise UsageError(f"--within takes sentence or paragraph, not {within!r}")
+        raise UsageError(_("--within takes sentence or paragraph, not {value!r}").format(value=within))
     filters = filters or Filters()
     if not text.strip():
         return browse(snapshot, filters, sort, limit, offset, facets, with_snippets)
@@ -181,8 +182,8 @@ def browse(snapshot, filters: Filters, sort: str = "date", limit: int | None = 1
     if not filters.any():
         from ..errors import QuerySyntaxError
 
-        raise QuerySyntaxError("empty query: type a word to search for, e.g. 西湖龙井, or give a filter to list "
-                               "the records it selects, e.g. --district 余杭 --year 2024")
+        raise QuerySyntaxError(_("empty query: type a word to search for, e.g. 西湖龙井, or give a filter to list "
+                                 "the records it selects, e.g. --district 余杭 --year 2024"))
     store = snapshot.store
     matcher = Matcher(store, snapshot.shared_searcher, store.live_set, understand([], None, None), None)
     docs = matcher.whoosh(filters) & store.live_set
@@ -278,7 +279,8 @@ def show_record(snapshot, record_id: str, query: str | None = None) -> Hit:
     (its terms as typed, and the words it is understood as)."""
     hit = get_record(snapshot, canonical_id(record_id))
     if hit is None:
-        raise SearchkitError(f"no record {record_id!r} in the index; ids look like 697-03 (see `searchkit search`)")
+        raise SearchkitError(_("no record {id!r} in the index; ids look like 697-03 (see `searchkit search`)").format(
+            id=record_id))
     if query:
         terms = [t for t in positive_terms(parse_query(query)) if t.field in ("", "title")]
         synonyms = synonyms_for(snapshot)

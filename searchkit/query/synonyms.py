@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..i18n import _
 from ..normalize import search_key
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "synonyms.txt"
@@ -55,9 +56,9 @@ class Synonyms:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
-            raise UsageError(f"{path}: not UTF-8 text; save the synonyms file as UTF-8") from None
+            raise UsageError(_("{path}: not UTF-8 text; save the synonyms file as UTF-8").format(path=path)) from None
         except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise UsageError(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
         for n, line in enumerate(text.splitlines(), start=1):
             line = line.strip()
             if not line or line.startswith("#"):
@@ -65,17 +66,19 @@ class Synonyms:
             rule, *label = _LABEL.split(line, 1)
             label = label[0].strip() if label else ""
             if rule.count("=>") > 1:
-                raise UsageError(f"{path}:{n}: more than one '=>' in a rule")
+                raise UsageError(_("{path}:{line}: more than one '=>' in a rule").format(path=path, line=n))
             if "=>" in rule:
                 left, right = rule.split("=>")
                 sources, targets = _terms(left), _terms(right)
                 if not sources or not targets:
-                    raise UsageError(f"{path}:{n}: a rule 'A => B' needs words on both sides")
+                    raise UsageError(_("{path}:{line}: a rule 'A => B' needs words on both sides").format(
+                        path=path, line=n))
                 self.add(sources, targets, label)
             else:
                 terms = _terms(rule)
                 if len(terms) < 2:
-                    raise UsageError(f"{path}:{n}: a rule needs two or more words separated by commas")
+                    raise UsageError(_("{path}:{line}: a rule needs two or more words separated by commas").format(
+                        path=path, line=n))
                 self.add(terms, terms, label)
         return self
 

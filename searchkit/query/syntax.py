@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import QuerySyntaxError
+from ..i18n import _
 from ..normalize import search_key
 
 FIELDS = ("title", "author", "org", "district", "section")
@@ -68,7 +69,8 @@ def _tokens(text: str):
         elif c == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                raise QuerySyntaxError(f'unbalanced quote: the " at position {i + 1} is never closed')
+                raise QuerySyntaxError(_('unbalanced quote: the " at position {position} is never closed').format(
+                    position=i + 1))
             yield "TERM", ("", text[i + 1 : end], True), i
             i = end + 1
         else:
@@ -91,11 +93,13 @@ def _tokens(text: str):
                     if j < n and text[j] == '"':
                         end = text.find('"', j + 1)
                         if end < 0:
-                            raise QuerySyntaxError(f'unbalanced quote: the " at position {j + 1} is never closed')
+                            raise QuerySyntaxError(_('unbalanced quote: the " at position {position} is never '
+                                                     'closed').format(position=j + 1))
                         yield "TERM", (name, text[j + 1 : end], True), i
                         i = end + 1
                         continue
-                    raise QuerySyntaxError(f"{name}: at position {i + 1} needs a term right after it, e.g. {name}:西湖")
+                    raise QuerySyntaxError(_("{name}: at position {position} needs a term right after it, e.g. "
+                                             "{name}:西湖").format(name=name, position=i + 1))
                 yield "TERM", (name, rest, False), i
             else:
                 yield "TERM", ("", word, False), i
@@ -121,41 +125,44 @@ class _Parser:
 
     def parse(self):
         if not self.toks:
-            raise QuerySyntaxError("empty query: type a word to search for, e.g. 西湖龙井")
+            raise QuerySyntaxError(_("empty query: type a word to search for, e.g. 西湖龙井"))
         node = self.or_expr()
-        kind, _, col = self.peek()
+        kind, __, col = self.peek()
         if kind == "RP":
-            raise QuerySyntaxError(f"unbalanced parenthesis: the ) at position {col + 1} has no (")
+            raise QuerySyntaxError(_("unbalanced parenthesis: the ) at position {position} has no (").format(
+                position=col + 1))
         return node
 
     def or_expr(self):
         items = [self.and_expr()]
         while self.peek()[0] == "OR":
-            _, _, col = self.take()
+            __, __, col = self.take()
             if self.peek()[0] in (None, "RP", "OR"):
-                raise QuerySyntaxError(f"OR at position {col + 1} needs a term after it")
+                raise QuerySyntaxError(_("OR at position {position} needs a term after it").format(position=col + 1))
             items.append(self.and_expr())
         return items[0] if len(items) == 1 else Or(tuple(items))
 
     def and_expr(self):
         items = []
         while True:
-            kind, _, col = self.peek()
+            kind, __, col = self.peek()
             if kind == "AND":
                 self.take()
                 if not items or self.peek()[0] in (None, "RP", "OR", "AND"):
-                    raise QuerySyntaxError(f"AND at position {col + 1} needs a term on each side")
+                    raise QuerySyntaxError(_("AND at position {position} needs a term on each side").format(
+                        position=col + 1))
                 continue
             if kind in (None, "RP", "OR"):
                 break
             items.append(self.unary())
         if not items:
-            kind, _, col = self.peek()
+            kind, __, col = self.peek()
             if kind == "OR":
-                raise QuerySyntaxError(f"OR at position {col + 1} needs a term before it")
+                raise QuerySyntaxError(_("OR at position {position} needs a term before it").format(position=col + 1))
             if kind == "RP":
-                raise QuerySyntaxError(f"unbalanced parenthesis: the ) at position {col + 1} has no (")
-            raise QuerySyntaxError("empty query: type a word to search for, e.g. 西湖龙井")
+                raise QuerySyntaxError(_("unbalanced parenthesis: the ) at position {position} has no (").format(
+                    position=col + 1))
+            raise QuerySyntaxError(_("empty query: type a word to search for, e.g. 西湖龙井"))
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def unary(self):
@@ -163,7 +170,8 @@ class _Parser:
         if kind in ("NOT", "LP"):
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise QuerySyntaxError(f"query nested too deeply at position {col + 1} (at most {MAX_DEPTH} levels)")
+                raise QuerySyntaxError(_("query nested too deeply at position {position} (at most {max} levels)").format(
+                    position=col + 1, max=MAX_DEPTH))
             try:
                 return self._nested(kind, value, col)
             finally:
@@ -173,28 +181,32 @@ class _Parser:
     def _nested(self, kind, value, col):
         if kind == "NOT":
             if self.peek()[0] in (None, "RP", "OR", "AND"):
-                raise QuerySyntaxError(f"{value} at position {col + 1} needs a term after it")
+                raise QuerySyntaxError(_("{operator} at position {position} needs a term after it").format(
+                    operator=value, position=col + 1))
             return Not(self.unary())
         if kind == "LP":
             if self.peek()[0] == "RP":
-                raise QuerySyntaxError(f"empty parentheses at position {col + 1}")
+                raise QuerySyntaxError(_("empty parentheses at position {position}").format(position=col + 1))
             node = self.or_expr()
             if self.take()[0] != "RP":
-                raise QuerySyntaxError(f"unbalanced parenthesis: the ( at position {col + 1} is never closed")
+                raise QuerySyntaxError(_("unbalanced parenthesis: the ( at position {position} is never closed").format(
+                    position=col + 1))
             return node
         if kind == "TERM":
             name, text, quoted = value
             term = Term(name, text, quoted)
             if not term.key:
-                raise QuerySyntaxError(f"empty phrase at position {col + 1}")
+                raise QuerySyntaxError(_("empty phrase at position {position}").format(position=col + 1))
             return term
-        raise QuerySyntaxError(f"unexpected {value} at position {col + 1}")  # pragma: no cover
+        raise QuerySyntaxError(_("unexpected {token} at position {position}").format(  # pragma: no cover
+            token=value, position=col + 1))
 
 
 def parse_query(text: str):
     """Query string -> syntax tree; `QuerySyntaxError` with a one-line reason."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"query too long: {len(text)} characters, at most {MAX_QUERY_CHARS}")
+        raise QuerySyntaxError(_("query too long: {n} characters, at most {max}").format(n=len(text),
+                                                                                        max=MAX_QUERY_CHARS))
     # Control characters go, but those that are whitespace (form feed from a PDF page
     # break, vertical tab, ...) still separate terms.
     return _Parser(_CONTROL.sub(lambda m: " " if m.group().isspace() else "", text)).parse()

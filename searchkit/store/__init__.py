@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import IndexVersionError
+from ..i18n import _
 from .records import FIELDS, SEPARATOR, Entry, StoreRow, breaks, store_entry
 from .segment import PARTS, Segment, write
 
@@ -224,8 +225,8 @@ class TextStore:
 
 
 def damaged(folder: Path, exc: BaseException) -> IndexVersionError:
-    return IndexVersionError(f"the index's text store in {folder} is damaged ({type(exc).__name__}); "
-                             f"rebuild it: `searchkit index --rebuild`")
+    return IndexVersionError(_("the index's text store in {folder} is damaged ({error}); "
+                               "rebuild it: `searchkit index --rebuild`").format(folder=folder, error=type(exc).__name__))
 
 
 def write_store(folder: Path, ix, old: TextStore | None, new_records: dict, write_file) -> None:

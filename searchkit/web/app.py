@@ -18,6 +18,7 @@ server's log only.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import io
 import logging
 import math
@@ -29,6 +30,7 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -42,7 +44,7 @@ from ..errors import (ExitStatus, IndexMissingError, IndexUntrustedError, IndexV
                       SearchkitError, UsageError)
 from ..cite import complete, result_dict
 from ..export import ExportError, write_csv, write_xlsx
-from ..i18n import language, translation
+from ..i18n import N_, _, language, speaking, translation
 from ..query import (TIERS, canonical_district, canonical_id, canonical_section, get_record, search,
                      show_record)
 from ..query.syntax import parse_query
@@ -83,6 +85,29 @@ class NotFound(SearchkitError):
     """No such record, issue or page."""
 
 
+class RequestLanguage:
+    """Messages built while answering a request (errors above all) are in its language:
+    `?lang=`, else the application's (`lang`), else the process's."""
+
+    def __init__(self, app, default: str | None = None):
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        lang = self.default
+        query = scope.get("query_string", b"")
+        if len(query) <= MAX_QUERY_STRING:
+            asked = QueryParams(query).get("lang")
+            lang = asked if asked in LANGS else lang
+        token = speaking.set(lang)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            speaking.reset(token)
+
+
 class SecurityHeaders:
     """Adds the Content-Security-Policy and friends to every response; refuses an overlong
     query string (414) before anything reads it."""
@@ -94,8 +119,8 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if len(scope.get("query_string", b"")) > MAX_QUERY_STRING:
-            response = _error_response(scope["path"], 414, f"the query string is too long (at most "
-                                                           f"{MAX_QUERY_STRING} characters)", None)
+            response = _error_response(scope["path"], 414, _("the query string is too long (at most {max} "
+                                                             "characters)").format(max=MAX_QUERY_STRING), None)
             return await response(scope, receive, self._with_headers(send))
         await self.app(scope, receive, self._with_headers(send))
 
@@ -137,12 +162,14 @@ class Pages:
         """`fn(snapshot)` on a worker thread, in its turn, within the time limit."""
         limit = limit or self.time_limit
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, partial(self.holder.run, fn, limit))
+        # In the request's context: what the work raises is said in the request's language.
+        future = loop.run_in_executor(self.executor, contextvars.copy_context().run,
+                                      partial(self.holder.run, fn, limit))
         try:
             return await asyncio.wait_for(future, limit)
         except asyncio.TimeoutError:
-            raise RequestTimeout(f"the request took longer than {limit:g} s; narrow the search "
-                                 f"(a filter, more words) and try again") from None
+            raise RequestTimeout(_("the request took longer than {seconds} s; narrow the search "
+                                   "(a filter, more words) and try again").format(seconds=f"{limit:g}")) from None
 
     def choices(self, snapshot) -> dict:
         """Districts, sections and years of the whole index, for the form (once per generation)."""
@@ -224,7 +251,7 @@ class Pages:
     def _record_id(request: Request) -> str:
         rid = request.path_params["record_id"]
         if not RECORD_ID.fullmatch(rid):
-            raise NotFound("no such record; ids look like 697-03")
+            raise NotFound(_("no such record; ids look like 697-03"))
         return rid
 
     @classmethod
@@ -238,7 +265,7 @@ class Pages:
     @staticmethod
     def _show(snapshot, rid: str, q: str):
         if get_record(snapshot, canonical_id(rid)) is None:
-            raise NotFound(f"no record {rid} in the index; ids look like 697-03")
+            raise NotFound(_("no record {id} in the index; ids look like 697-03").format(id=rid))
         return show_record(snapshot, rid, q or None)
 
     async def record(self, request: Request):
@@ -272,21 +299,21 @@ class Pages:
     def _issue_total(self, request: Request) -> int:
         value = request.path_params["issue_total"]
         if not value.isascii() or not value.isdigit() or len(value) > 10:
-            raise NotFound("no such issue; issues are numbered by their running number (总第 N 期), e.g. /issues/697")
+            raise NotFound(_("no such issue; issues are numbered by their running number (总第 N 期), e.g. /issues/697"))
         return int(value)
 
     async def issue(self, request: Request):
         n = self._issue_total(request)
         info, hits = await self.run(lambda s: _issue_records(s, n))
         if info is None:
-            raise NotFound(f"no issue 总第{n}期 in the index; see /issues")
+            raise NotFound(_("no issue 总第{n}期 in the index; see {page}").format(n=n, page="/issues"))
         return self.page(request, "issue.html", info=info, hits=hits)
 
     async def api_issue(self, request: Request):
         n = self._issue_total(request)
         info, hits = await self.run(lambda s: _issue_records(s, n))
         if info is None:
-            raise NotFound(f"no issue 总第{n}期 in the index; see /api/issues")
+            raise NotFound(_("no issue 总第{n}期 in the index; see {page}").format(n=n, page="/api/issues"))
         records = []
         for h in hits:
             d = h.to_dict()
@@ -299,7 +326,7 @@ class Pages:
     async def export(self, request: Request):
         fmt = request.path_params["fmt"]
         if fmt not in ("csv", "xlsx"):
-            raise NotFound(f"no export format {fmt!r}; use /export.csv or /export.xlsx")
+            raise NotFound(_("no export format {format!r}; use /export.csv or /export.xlsx").format(format=fmt))
         opts = parse_search(request.query_params)
 
         def work(snapshot):
@@ -478,15 +505,20 @@ async def _on_searchkit_error(request: Request, exc: SearchkitError):
 
 
 async def _on_http_error(request: Request, exc: HTTPException):
-    messages = {404: "no such page; start at /", 405: "this site is read-only: only GET and HEAD are answered"}
-    return _error_response(request.url.path, exc.status_code, messages.get(exc.status_code, exc.detail),
-                           _lang(request))
+    messages = {404: N_("no such page; start at /"), 405: N_("this site is read-only: only GET and HEAD are answered")}
+    message = _(messages[exc.status_code]) if exc.status_code in messages else exc.detail
+    return _error_response(request.url.path, exc.status_code, message, _lang(request))
 
 
 async def _on_bug(request: Request, exc: Exception):
     log.error("error answering %s", request.url.path, exc_info=exc)
-    return _error_response(request.url.path, 500, "internal error; the server's log has the details",
-                           _lang(request))
+    # Answered outside `RequestLanguage` (by the outermost middleware): the language is looked up again.
+    pages = getattr(request.app.state, "pages", None)
+    lang = pages.language_of(request) if pages is not None else _lang(request)
+    return _error_response(request.url.path, 500, translation(lang).gettext(_INTERNAL_ERROR), lang)
+
+
+_INTERNAL_ERROR = N_("internal error; the server's log has the details")
 
 
 # --------------------------------------------------------------------------- the application
@@ -514,7 +546,7 @@ def create_app(index_dir, snapshot=None, *, time_limit: float = TIME_LIMIT,
         Route("/export.{fmt:str}", pages.export, methods=get),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    middleware = [Middleware(SecurityHeaders)]
+    middleware = [Middleware(RequestLanguage, default=lang), Middleware(SecurityHeaders)]
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from ..errors import SearchkitError
+from ..i18n import _
 from ..index import Snapshot, open_snapshot
 
 
@@ -58,7 +59,7 @@ class IndexHolder:
     def run(self, fn, timeout: float):
         """`fn(snapshot)` in its turn; `BusyError` when the turn does not come within `timeout` seconds."""
         if not self.lock.acquire(timeout=timeout):
-            raise BusyError("the index is busy with other searches; try again in a moment")
+            raise BusyError(_("the index is busy with other searches; try again in a moment"))
         try:
             return fn(self.snapshot())
         finally:

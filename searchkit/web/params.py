@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from ..errors import UsageError
 from ..export import COLUMNS, parse_columns
+from ..i18n import _
 from ..query import WITHIN, Filters, parse_query
 
 MAX_VALUE_CHARS = 200  # a district, a date, an author; the query has its own limit (MAX_QUERY_CHARS)
@@ -97,7 +98,7 @@ class SearchOptions:
 def _text(params, name: str) -> str | None:
     values = params.getlist(name)
     if len(values) > 1:
-        raise UsageError(f"{name} is given {len(values)} times; give it once")
+        raise UsageError(_("{name} is given {n} times; give it once").format(name=name, n=len(values)))
     if not values or not values[0].strip():
         return None
     value = values[0].strip()
@@ -107,13 +108,14 @@ def _text(params, name: str) -> str | None:
 
 def _check_text(name: str, value: str) -> None:
     if len(value) > MAX_VALUE_CHARS:
-        raise UsageError(f"{name} is too long: {len(value)} characters, at most {MAX_VALUE_CHARS}")
+        raise UsageError(_("{name} is too long: {n} characters, at most {max}").format(
+            name=name, n=len(value), max=MAX_VALUE_CHARS))
 
 
 def _many(params, name: str) -> tuple[str, ...]:
     values = [v.strip() for v in params.getlist(name) if v.strip()]
     if len(values) > MAX_VALUES:
-        raise UsageError(f"{name} is given {len(values)} times; at most {MAX_VALUES}")
+        raise UsageError(_("{name} is given {n} times; at most {max}").format(name=name, n=len(values), max=MAX_VALUES))
     for v in values:
         _check_text(name, v)
     return tuple(dict.fromkeys(values))
@@ -125,9 +127,10 @@ def _int(name: str, value: str | None, low: int, high: int) -> int | None:
     try:
         n = int(value)
     except ValueError:
-        raise UsageError(f"{name} must be a whole number, not {value!r}") from None
+        raise UsageError(_("{name} must be a whole number, not {value!r}").format(name=name, value=value)) from None
     if not low <= n <= high:
-        raise UsageError(f"{name} must be between {low} and {high}, not {n}")
+        raise UsageError(_("{name} must be between {low} and {high}, not {n}").format(name=name, low=low, high=high,
+                                                                                       n=n))
     return n
 
 
@@ -137,7 +140,7 @@ def _flag(params, name: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise UsageError(f"{name} takes 1 or 0, not {value!r}")
+    raise UsageError(_("{name} takes 1 or 0, not {value!r}").format(name=name, value=value))
 
 
 def _choice(params, name: str, choices, default):
@@ -145,7 +148,8 @@ def _choice(params, name: str, choices, default):
     if value is None:
         return default
     if value not in choices:
-        raise UsageError(f"{name} takes {' or '.join(choices)}, not {value!r}")
+        raise UsageError(_("{name} takes {choices}, not {value!r}").format(
+            name=name, choices=_(" or ").join(choices), value=value))
     return value
 
 
@@ -154,7 +158,7 @@ def parse_search(params, max_size: int = MAX_SIZE, size_name: str = "size") -> S
     `getlist`); raise `UsageError` for what the CLI would refuse, or what is over a limit."""
     q = params.getlist("q")
     if len(q) > 1:
-        raise UsageError(f"q is given {len(q)} times; give it once")
+        raise UsageError(_("{name} is given {n} times; give it once").format(name="q", n=len(q)))
     query = q[0].strip() if q else ""
     if query:
         parse_query(query)  # a syntax error, or too long (MAX_QUERY_CHARS)

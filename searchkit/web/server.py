@@ -15,6 +15,7 @@ import threading
 import webbrowser
 
 from ..errors import SearchkitError, UsageError
+from ..i18n import _
 
 
 def is_loopback(host: str) -> bool:
@@ -31,9 +32,9 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise UsageError(f"cannot listen on host {host!r} ({exc.strerror}); give an address such as "
-                         f"127.0.0.1 or 0.0.0.0 with --host") from None
-    family, kind, proto, _, address = infos[0]
+        raise UsageError(_("cannot listen on host {host!r} ({reason}); give an address such as "
+                           "127.0.0.1 or 0.0.0.0 with --host").format(host=host, reason=exc.strerror)) from None
+    family, kind, proto, __, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -44,12 +45,14 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise SearchkitError(f"port {port} on {host} is in use (another searchkit serve?); "
-                                 f"choose another with --port, e.g. --port {port + 1}") from None
+            raise SearchkitError(_("port {port} on {host} is in use (another searchkit serve?); "
+                                   "choose another with --port, e.g. --port {next}").format(
+                port=port, host=host, next=port + 1)) from None
         if exc.errno == errno.EACCES:
-            raise SearchkitError(f"no permission to listen on port {port}; use a port above 1023, "
-                                 f"e.g. --port 8080") from None
-        raise SearchkitError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            raise SearchkitError(_("no permission to listen on port {port}; use a port above 1023, "
+                                   "e.g. --port 8080").format(port=port)) from None
+        raise SearchkitError(_("cannot listen on {host}:{port}: {reason}").format(
+            host=host, port=port, reason=exc.strerror or exc)) from None
     sock.setblocking(False)
     return sock
 
