@@ -116,7 +116,7 @@ def start_server(index: Path) -> tuple[subprocess.Popen, str, int]:
     proc = subprocess.Popen([str(SEARCHKIT), "serve", "--port", "0", "--index-dir", str(index)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
-    m = re.match(r"Serving (http://[^ ,]+)", line)
+    m = re.search(r"(http://[^ ,，（]+)", line)
     if not m:
         proc.kill()
         raise SystemExit(f"searchkit serve did not start: {line!r} {proc.stderr.read()!r}")
