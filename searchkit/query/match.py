@@ -253,16 +253,29 @@ class Matcher:
         total = sum(u[1] for u in units)
         if not total:
             return {}
-        # Candidates: documents holding a word that is not weak, or part of one. Weak words
-        # (common ones: long lists) are then looked for in the candidates only.
+        # Candidates. A record that holds none of the heaviest words (nor their parts) can
+        # reach at most the weight of the others: the heaviest words whose weight the rest
+        # cannot make up on their own are enough to find every candidate, and they are the
+        # rarest (weight is IDF), so the common words are then looked for among those only.
+        # Of these, a candidate must also hold a word that is not weak, or part of one.
+        need = PARTIAL_SHARE * total
+        rest, heavy = total, set()
+        for i in sorted(range(len(units)), key=lambda i: -units[i][1]):
+            if rest < need:
+                break
+            heavy.add(i)
+            rest -= units[i][1]
         candidates: set[int] = set()
+        for i in heavy:
+            w, weight, parts, weak = units[i]
+            candidates |= self.word_docs(w).union(*(docs for _, docs in parts))
+        candidates -= self.settled
+        strong: set[int] = set()
         for w, weight, parts, weak in units:
             if not weak:
-                candidates |= self.word_docs(w).union(*(docs for _, docs in parts))
-        candidates -= self.settled
-        holds = {}
-        for w, weight, parts, weak in units:
-            holds[w.key] = self.word_docs(w, candidates) if weak else self.word_docs(w) & candidates
+                strong |= self.word_docs(w, candidates).union(*(docs & candidates for _, docs in parts))
+        candidates &= strong
+        holds = {w.key: self.word_docs(w, candidates) for w, weight, parts, weak in units}
         # Each document's share, added unit by unit (set by set, not document by document:
         # the candidates of a common word run to thousands).
         share = dict.fromkeys(candidates, 0.0)
