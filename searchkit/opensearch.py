@@ -601,6 +601,9 @@ def cli_export(query: str, filters, output: str, force: bool, open_snapshot) -> 
         raise UsageError(_("--format opensearch writes a folder (mapping.json and bulk files), not standard output; "
                            "give a folder, e.g. -o opensearch/"))
     count, names = write_export(open_snapshot(), output, force)
-    click.echo(ngettext("Wrote {count} record for OpenSearch to {output}/: {files} (see docs/scale-out.md).",
-                        "Wrote {count} records for OpenSearch to {output}/: {files} (see docs/scale-out.md).",
-                        count).format(count=count, output=output, files=", ".join(names)), err=True)
+    from .terminal import one_line
+
+    # The folder is the user's: shown escaped, on one line (see terminal.py).
+    click.echo(one_line(ngettext("Wrote {count} record for OpenSearch to {output}/: {files} (see docs/scale-out.md).",
+                                 "Wrote {count} records for OpenSearch to {output}/: {files} (see docs/scale-out.md).",
+                                 count).format(count=count, output=output, files=", ".join(names))), err=True)
