@@ -1,27 +1,21 @@
-"""Stage 2, analyze: Chinese text -> jieba words for Whoosh's BM25F scoring.
+"""Stage 2, analyze: Chinese text -> jieba's words, counted for query understanding and BM25F.
 
-The analyzer is a chain of small Whoosh parts:
+`words(text)` segments with jieba (through `rjieba`, the jieba-rs port: the same dictionary
+and algorithm, about 25x faster, loaded in 0.1 s instead of 1 s) plus the domain dictionary
+shipped in `searchkit/data/dict.txt` and any user dictionaries, folds each word as matching
+folds text (`normalize.search_key`) and drops the ones that hold no letter, digit or Han
+character (punctuation, spaces).
 
-    JiebaTokenizer() | SearchKeyFilter() | PunctuationFilter()
+What the index keeps of the words is how often each occurs and in how many records
+(`record_words`, summed per store segment into its word table, `store.lexicon`): query
+understanding segments queries with that vocabulary and weighs words by it. Words only
+rank hits: which records match is decided on the exact text (see `query`), so a
+segmentation choice can never hide a hit.
 
-* `JiebaTokenizer` segments with jieba (through `rjieba`, the jieba-rs port: the same
-  dictionary and algorithm, about 25x faster, loaded in 0.1 s instead of 1 s) plus the
-  domain dictionary shipped in
-  `searchkit/data/dict.txt` and any user dictionaries, and honours Whoosh's tokenizer
-  arguments: token *ordinals* as positions (`start_pos`), true character offsets
-  (`start_char`), `keeporiginal`, `tokenize=False`. (jieba's own `ChineseAnalyzer` stores
-  character offsets as positions and swallows these arguments.)
-* `SearchKeyFilter` folds each token as matching does (`normalize.search_key`) and drops
-  whitespace tokens.
-* `PunctuationFilter` drops tokens that hold no letter, digit or Han character.
-
-Words only rank hits. Which records match is decided on the exact text (see `query`),
-so a segmentation choice can never hide a hit. The query side needs no jieba at all: it
-reads query words off the index's own vocabulary (`query.scoring_words`).
-
-The segmenter is imported, and its dictionary loaded, only when text is first segmented,
-so that opening an index for search (which unpickles this analyzer) stays fast. It keeps
-its dictionary in memory: nothing is cached in the shared temp folder.
+Issues are segmented where they are parsed, in the build's worker processes. The segmenter
+is imported, and its dictionary loaded, only when text is first segmented, so a search
+(which reads the word tables, never jieba) does not pay for it. It keeps its dictionary in
+memory: nothing is cached in the shared temp folder.
 """
 
 from __future__ import annotations
@@ -29,8 +23,6 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-
-from whoosh.analysis import Filter, Token, Tokenizer
 
 from .dictionary import DOMAIN_DICT
 from .dictionary import dictionary_words as _dictionary_words
@@ -41,6 +33,8 @@ _WORDLIKE = re.compile(r"[^\W_]")  # a letter, digit or Han character
 SEGMENTER = "rjieba-0.2"  # part of the dictionaries digest: another segmenter means re-analysis
 _segmenters: dict[tuple[str, ...], object] = {}
 _active: tuple[str, ...] = ()
+_folded: dict[str, str] = {}  # jieba's word -> its search key, "" for punctuation (words recur)
+_FOLDED_MAX = 1_000_000
 
 
 def use_dictionaries(paths=()) -> None:
@@ -71,53 +65,37 @@ def segmenter():
     return seg
 
 
-class JiebaTokenizer(Tokenizer):
-    """Segments text into jieba words; positions are word ordinals, chars true offsets."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            t.original = t.text = value
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar, t.endchar = start_char, start_char + len(value)
-            yield t
-            return
-        for pos, (word, start, end) in enumerate(segmenter().tokenize(value, "default", True)):
-            t.text = word
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = word
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar, t.endchar = start_char + start, start_char + end
-            yield t
+def _fold(word: str) -> str:
+    key = search_key(word)
+    return key if _WORDLIKE.search(key) else ""
 
 
-class SearchKeyFilter(Filter):
-    """Fold tokens the way matching folds text; drop the ones that fold to nothing."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = search_key(t.text)
-            if t.text:
-                yield t
-
-
-class PunctuationFilter(Filter):
-    """Drop tokens without a letter, digit or Han character (punctuation, symbols)."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            if _WORDLIKE.search(t.text):
-                yield t
+def words(text: str) -> list[str]:
+    """jieba's words of `text`, in order, folded as matching folds text; punctuation and
+    spaces dropped."""
+    folded = _folded
+    if len(folded) > _FOLDED_MAX:
+        folded.clear()
+    out = []
+    for raw in segmenter().cut(text, True):
+        w = folded.get(raw)
+        if w is None:
+            w = folded[raw] = _fold(raw)
+        if w:
+            out.append(w)
+    return out
 
 
-def ChineseAnalyzer():
-    """The analyzer for searchkit's word fields."""
-    return JiebaTokenizer() | SearchKeyFilter() | PunctuationFilter()
+def record_texts(title: str, toc_title: str, body: str, org: str, authors) -> tuple[str, str, str]:
+    """The texts of a record whose words count: its titles, its body, its byline."""
+    return f"{title}\n{toc_title}", body, " ".join(filter(None, [org, *authors]))
+
+
+def record_words(record) -> dict[str, int]:
+    """How often each of jieba's words occurs in a record's titles, body and byline."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for text in record_texts(record.title, record.toc_title, record.body, record.org, record.authors):
+        for w in words(text):
+            counts[w] = get(w, 0) + 1
+    return counts

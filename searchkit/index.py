@@ -32,34 +32,40 @@ import errno
 import hashlib
 import json
 import os
+import pickle
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import __version__
 from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
                      NoSpaceError, ParseError, UsageError)
 from .i18n import N_, _
-from .store import STORE_FILES, TextStore, write_store
+from .store import STORE_FILES, TextStore, carry_over
+from .store import Writer as StoreWriter
+from .store import save as save_store
 from .trust import check_trustable, seal, verify
 
 if TYPE_CHECKING:
-    from .parser import Issue, Record
+    from .parser import Record
 
-FORMAT_VERSION = 9  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
+FORMAT_VERSION = 10  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
 # 5: traditional folded to simplified, bylines searchable, sentence ends, no pickle in the store;
 # 6: the store in segments with character postings;
 # 7: records hold the bulletin's own characters (fullwidth punctuation no longer folded);
 # 8: store segments written in one pass (fields joined in .text, .shown's ends last);
-# 9: records compressed in .shown, and no longer stored in Whoosh too
+# 9: records compressed in .shown, and no longer stored in Whoosh too;
+# 10: words counted by the build itself; Whoosh keeps only the facets
+SEGMENT_DOCS = 0xFFFF  # the most documents a segment written by a build holds (2-byte postings)
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
 USER_DICT = "userdict.txt"
 ISSUE_SUFFIXES = (".txt", ".md")
-TITLE_BOOST = 3.0
 _WHOOSH_NAME = "MAIN"
 
 
@@ -107,53 +113,32 @@ def _term(key: str) -> str:
 
 
 def make_schema():
-    from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+    from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, Schema
 
-    from .analysis import ChineseAnalyzer
-
-    words = ChineseAnalyzer()
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
         path=ID(stored=True),  # the issue file, resolved: the key for incremental updates
-        source=STORED,
-        publication=STORED,
-        issue=NUMERIC(int, stored=True),
-        issue_total=NUMERIC(int, stored=True, sortable=True),
+        issue=NUMERIC(int, stored=True, shift_step=0),  # filters look numbers up, never ranges
+        issue_total=NUMERIC(int, stored=True, sortable=True, shift_step=0),
         date=DATETIME(stored=True, sortable=True),
-        seq=NUMERIC(int, stored=True),
         kind=ID(stored=True),
         section=ID(stored=True),
         district=ID(stored=True),
-        title=STORED,
-        toc_title=STORED,
-        org=STORED,
         authors=KEYWORD(stored=True, commas=True, lowercase=True),
-        title_words=TEXT(analyzer=words, phrase=False, field_boost=TITLE_BOOST),
-        body_words=TEXT(analyzer=words, phrase=False),
-        byline_words=TEXT(analyzer=words, phrase=False),
-    )  # the text itself is in the store (its .shown part): Whoosh keeps words and facets
+    )  # the text, its words and the records as read are in the store: Whoosh keeps the facets
 
 
-def _whoosh_doc(record: Record, path: str) -> dict:
+def _whoosh_doc(record: Record) -> dict:
+    """A record's facets, as Whoosh indexes them (its `path` is added when it is written)."""
     return {
         "id": record.id,
-        "path": path,
-        "source": record.source,
-        "publication": record.publication,
         "issue": record.issue,
         "issue_total": record.issue_total,
         "date": dt.datetime.fromisoformat(record.date),
-        "seq": record.seq,
         "kind": record.kind,
         "section": record.section,
         "district": record.district,
-        "title": record.title,
-        "toc_title": record.toc_title,
-        "org": record.org,
         "authors": ",".join(record.authors),
-        "title_words": f"{record.title}\n{record.toc_title}",
-        "body_words": record.body,
-        "byline_words": " ".join(filter(None, [record.org, *record.authors])),
     }
 
 
@@ -595,11 +580,52 @@ def _sha1(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
+@dataclass
+class _Parsed:
+    """An issue file as a build worker made it ready for the index: what the plan needs to
+    know of it, and its documents, pickled: (Whoosh facets, store entry) for each record.
+    The main process keeps the pickle in a spill file, not in memory (`_Spill`)."""
+
+    issue: int
+    issue_total: int
+    date: str
+    ids: list[str]
+    warnings: list[str]
+    payload: bytes = b""
+    spilled: tuple[int, int] = (0, 0)  # where in the spill file its payload is
+
+    def documents(self, spill: "_Spill") -> list[tuple[dict, object]]:
+        return pickle.loads(spill.read(*self.spilled))
+
+
+class _Spill:
+    """A temporary file beside the index that holds parsed issues until they are written: an
+    update holds no issue in memory (unnamed: nothing to clean up after a crash)."""
+
+    def __init__(self, root: Path):
+        self.file = tempfile.TemporaryFile(dir=root)
+        self.size = 0
+
+    def keep(self, parsed: _Parsed) -> _Parsed:
+        self.file.seek(self.size)
+        self.file.write(parsed.payload)
+        parsed.spilled, parsed.payload = (self.size, len(parsed.payload)), b""
+        self.size += parsed.spilled[1]
+        return parsed
+
+    def read(self, at: int, size: int) -> bytes:
+        self.file.seek(at)
+        return self.file.read(size)
+
+    def close(self) -> None:
+        self.file.close()
+
+
 class _Plan:
     """What an update will do, worked out before anything is written."""
 
     def __init__(self):
-        self.parsed: dict[str, tuple[Issue, dict]] = {}  # path -> (issue, manifest entry)
+        self.parsed: dict[str, tuple[_Parsed, dict]] = {}  # path -> (parsed issue, manifest entry)
         self.drop: set[str] = set()  # paths whose old records go
         self.manifest: dict[str, dict] = {}  # the new manifest's files
         self.touched = False  # anything to write at all
@@ -684,7 +710,9 @@ def update_index(
         report.files.extend(missing)
         old_files: dict[str, dict] = dict(old.manifest["files"]) if old else {}
         scanned = old.manifest.get("scanned_ns", 0) if old else 0
-        plan = _plan(files, folders, old_files, report, progress, scanned, max_bytes, drop_missing)
+        spill = _Spill(root)
+        stack.callback(spill.close)
+        plan = _plan(files, folders, old_files, report, progress, spill, scanned, max_bytes, drop_missing)
         plan.scanned_ns = scan_started
 
         if report.first and not plan.parsed:
@@ -701,7 +729,7 @@ def update_index(
             report.seconds = time.perf_counter() - started
             return report
         try:
-            report.generation = _write_generation(root, old, plan, digest)
+            report.generation = _write_generation(root, old, plan, spill, digest)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
                 if report.first:
@@ -721,48 +749,85 @@ def _summarise(report: UpdateReport, files: dict) -> None:
     report.total_records = sum(len(e["ids"]) for e in files.values())
 
 
-def _parse_job(job: tuple[bytes, str]):
-    """Parse one file's bytes (in a worker process): an Issue, or the ParseError's reason."""
+def _parse_job(job: tuple[bytes, str]) -> _Parsed | str:
+    """Parse and segment one file's bytes (in a worker process): the issue ready to be
+    written, or the ParseError's reason."""
+    from .analysis import record_words
     from .parser import decode, parse_text
+    from .store import store_entry
 
     data, source = job
     try:
-        return parse_text(decode(data, source), source)
+        issue = parse_text(decode(data, source), source)
     except ParseError as exc:
         return exc.reason
+    documents = [(_whoosh_doc(r), store_entry(r, record_words(r))) for r in issue.records]
+    return _Parsed(issue.issue, issue.issue_total, issue.date, [r.id for r in issue.records], list(issue.warnings),
+                   pickle.dumps(documents, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _parse_all(jobs: list[tuple[bytes, str]], progress) -> list:
-    """Parse files on every core when there are enough of them to pay for the processes."""
+def _parse_all(files: list[tuple[Path, str]], max_bytes: int, progress, spill: _Spill) -> list[tuple]:
+    """Read, parse and segment the files (path, as shown): for each, (SHA-1, size and mtime
+    of the bytes parsed, the `_Parsed` issue or the reason it is not one). On every core when there are
+    enough files to pay for the processes; a file is read just before a worker takes it,
+    and what parses goes to the spill file as it comes, so memory does not grow with the
+    number of files."""
+
+    def read(path: Path, source: str):
+        try:
+            data, size, mtime = _read_issue(path, max_bytes, None)
+        except OSError as exc:
+            return ("", 0, 0), _("cannot read: {reason}").format(reason=exc.strerror or exc)
+        except _NotReadable as exc:
+            return ("", 0, 0), str(exc)
+        return (_sha1(data), size, mtime), (data, source)
+
+    def kept(read, result) -> tuple:
+        return *read, result if isinstance(result, str) else spill.keep(result)
+
+    results: list[tuple] = []
     workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < 16 or workers < 2:
-        results = []
-        for n, job in enumerate(jobs, start=1):
+    if len(files) < 16 or workers < 2:
+        for n, (path, source) in enumerate(files, start=1):
             _check_interrupt()
-            results.append(_parse_job(job))
+            done, job = read(path, source)
+            results.append(kept(done, _parse_job(job) if done[0] else job))
             if progress:
-                progress(job[1], n, len(jobs))
+                progress(source, n, len(files))
         return results
+    import collections
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    results = []
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     _die_with_parent()
     pool = ProcessPoolExecutor(workers, mp_context=context)
+    todo = iter(files)
+    window: collections.deque = collections.deque()  # (what was read, future or reason), in file order
+
+    def submit() -> None:
+        for path, source in todo:
+            done, job = read(path, source)
+            window.append((done, pool.submit(_parse_job, job) if done[0] else job))
+            return
+
     try:
-        for n, result in enumerate(pool.map(_parse_job, jobs, chunksize=8), start=1):
+        for __ in range(4 * workers):
+            submit()
+        while window:
+            done, job = window.popleft()
             _check_interrupt()
-            results.append(result)
+            results.append(kept(done, job if isinstance(job, str) else job.result()))
+            submit()
             if progress:
-                progress(jobs[n - 1][1], n, len(jobs))
+                progress(files[len(results) - 1][1], len(results), len(files))
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: only the chunks under way finish
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: only the files under way finish
     return results
 
 
 def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
-          progress, scanned_ns: int = 0, max_bytes: int = DEFAULT_MAX_FILE_MB * 2**20,
+          progress, spill: _Spill, scanned_ns: int = 0, max_bytes: int = DEFAULT_MAX_FILE_MB * 2**20,
           drop_missing: bool = False) -> _Plan:
     plan = _Plan()
     plan.manifest = dict(old_files)
@@ -788,12 +853,14 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
                 folder=printable_name(os.path.dirname(key)))))
 
     # Which files changed: size and mtime first, then content.
-    jobs: list[tuple[bytes, str]] = []
-    changed: list[tuple[str, dict | None, int, int, str]] = []
+    changed: list[tuple[str, dict | None, Path, str]] = []
     for f in files:
         _check_interrupt()
         key, source = real_path(f), display_path(f)
         entry = old_files.get(key)
+        if entry is None:
+            changed.append((key, None, f, source))  # read when parsed
+            continue
         try:
             # Trust size and mtime only for files last changed well before the previous scan:
             # an edit within the same clock tick as that scan keeps both (git's "racy" files).
@@ -817,20 +884,19 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
                 plan.touched = True  # only the fingerprint moved; the records stay
             report.files.append(FileOutcome(source, "unchanged", len(entry["ids"])))
             continue
-        jobs.append((data, source))
-        changed.append((key, entry, size, mtime, digest))
+        changed.append((key, entry, f, source))  # read again when parsed: not kept
 
-    results = _parse_all(jobs, progress)
+    results = _parse_all([(f, source) for *__, f, source in changed], max_bytes, progress, spill)
     # Who holds each running number: unchanged files, changed files that still parse (under
     # their new number) and changed files that don't (they keep their old records).
-    parsed_keys = {key for (key, *__), issue in zip(changed, results) if not isinstance(issue, str)}
+    parsed_keys = {key for (key, *__), (*__, issue) in zip(changed, results) if not isinstance(issue, str)}
     owners = {e["issue_total"]: k for k, e in plan.manifest.items() if k not in parsed_keys}
     sources = {k: e["source"] for k, e in plan.manifest.items()}
-    for (key, *__), (__, source), issue in zip(changed, jobs, results):
+    for (key, *__, source), (*__, issue) in zip(changed, results):
         sources[key] = source
-        if not isinstance(issue, str) and issue.records:
+        if not isinstance(issue, str) and issue.ids:
             owners.setdefault(issue.issue_total, key)
-    for (key, entry, size, mtime, digest), (__, source), issue in zip(changed, jobs, results):
+    for (key, entry, __, source), (digest, size, mtime, issue) in zip(changed, results):
         if isinstance(issue, str):
             reason = _("{reason} (its earlier version stays indexed: 总第{n}期)").format(
                 reason=issue, n=entry["issue_total"]) if entry else issue
@@ -846,7 +912,7 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
                 _("duplicate: issue 总第{n}期 is already indexed from {source}; the records from {source} stay").format(
                     n=issue.issue_total, source=sources[owner])))
             continue
-        if not issue.records:
+        if not issue.ids:
             report.files.append(FileOutcome(source, "skipped", reason=_("no articles found"),
                                             warnings=issue.warnings))
             continue
@@ -854,11 +920,11 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
             plan.drop.add(key)
         new_entry = {"source": source, "size": size, "mtime_ns": mtime, "sha1": digest,
                      "issue": issue.issue, "issue_total": issue.issue_total, "date": issue.date,
-                     "ids": [r.id for r in issue.records], "warnings": list(issue.warnings)}
+                     "ids": issue.ids, "warnings": issue.warnings}
         plan.manifest[key] = new_entry
         plan.parsed[key] = (issue, new_entry)
         plan.touched = True
-        report.files.append(FileOutcome(source, "updated" if entry else "added", len(issue.records),
+        report.files.append(FileOutcome(source, "updated" if entry else "added", len(issue.ids),
                                         warnings=issue.warnings))
     return plan
 
@@ -898,11 +964,11 @@ def _next_generation(root: Path) -> Path:
     return root / f"gen-{max(numbers, default=0) + 1:06d}"
 
 
-def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str) -> str:
+def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, spill: _Spill, digest: str) -> str:
     live = _read_current(root)
     gen = _next_generation(root)  # numbered past any debris, so a number is never reused
     try:
-        return _write_generation_into(root, old, plan, digest, live, gen)
+        return _write_generation_into(root, old, plan, spill, digest, live, gen)
     except BaseException:
         # Disk full, Ctrl-C, a bug: the half-written generation goes (it would keep the disk
         # full); CURRENT still names the old one, unless the switch itself was made.
@@ -911,8 +977,8 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, digest: str
         raise
 
 
-def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest: str, live: str | None,
-                           gen: Path) -> str:
+def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, spill: _Spill, digest: str,
+                           live: str | None, gen: Path) -> str:
     from whoosh import index as windex
 
     # Debris of an interrupted update: generations newer than the live one.
@@ -932,28 +998,28 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
     else:
         ix = windex.create_in(str(gen), make_schema(), indexname=_WHOOSH_NAME)
 
-    # Large batches go to Whoosh's multiprocessing writer: one segment per core, no final merge.
-    cores = min(os.cpu_count() or 1, 4)
-    if len(plan.parsed) > 20 and cores > 1:
-        _die_with_parent()
-        writer = ix.writer(limitmb=64, procs=cores, multisegment=True)
-    else:
-        writer = ix.writer(limitmb=128)
-    try:
-        for key in plan.drop:
-            writer.delete_by_term("path", _term(key))
-        for key, (issue, __) in plan.parsed.items():
-            for record in issue.records:
-                writer.add_document(**_whoosh_doc(record, _term(key)))
-            _check_interrupt()
-        writer.commit(optimize=old is None)
-    except BaseException:
-        writer.cancel()
-        raise
-
-    # The exact-text store: a store segment for each Whoosh segment this update wrote.
-    new_records = {r.id: r for issue, _ in plan.parsed.values() for r in issue.records}
-    write_store(gen, ix, old.store if old is not None else None, new_records, _write_atomic)
+    # Deletions first, with Whoosh's merging of small segments (their store segments are
+    # carried over), then the new documents in segments of their own.
+    specs: dict[str, dict] = {}
+    if old is not None:
+        writer = _writer(ix)
+        try:
+            for key in plan.drop:
+                writer.delete_by_term("path", _term(key))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        specs = carry_over(gen, ix, old.store, _shown_words)
+    batch: list[tuple[str, _Parsed]] = []
+    for key, (parsed, __) in plan.parsed.items():
+        if batch and sum(len(p.ids) for __, p in batch) + len(parsed.ids) > SEGMENT_DOCS:
+            specs.update(_write_segment(gen, ix, batch, spill))
+            batch = []
+        batch.append((key, parsed))
+    if batch:
+        specs.update(_write_segment(gen, ix, batch, spill))
+    save_store(gen, ix, specs, _write_atomic)
     manifest = {
         "format": FORMAT_VERSION,
         "searchkit": __version__,
@@ -980,6 +1046,48 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, digest
         if p.name not in (gen.name, live):
             shutil.rmtree(p, ignore_errors=True)
     return gen.name
+
+
+def _writer(ix):
+    """A Whoosh writer that keeps no field lengths: nothing is scored by Whoosh, and looking
+    them up cost a file-system call for every posting of a field without them."""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    codec = W3Codec()
+    codec.length_stats = False
+    return ix.writer(limitmb=32, codec=codec)
+
+
+def _write_segment(gen: Path, ix, batch: list[tuple[str, _Parsed]], spill: _Spill) -> dict[str, dict]:
+    """Write parsed issues as one new segment, to Whoosh and to the store together, in the
+    same order; its `store.json` entry, by segment id."""
+    writer = _writer(ix)
+    out = None
+    try:
+        segid = writer.newsegment.segid
+        out = StoreWriter(gen, segid, sum(len(p.ids) for __, p in batch))
+        for key, parsed in batch:
+            path = _term(key)
+            for facets, entry in parsed.documents(spill):
+                writer.add_document(path=path, **facets)
+                out.add(entry)
+            _check_interrupt()
+        spec = out.finish()
+    except BaseException:
+        writer.cancel()
+        if out is not None:
+            out.close()
+        raise
+    writer.commit(merge=False)
+    return {segid: spec}
+
+
+def _shown_words(record: dict) -> dict[str, int]:
+    """The words of a record as the store shows it (for a merged segment's word table)."""
+    from .analysis import record_words
+
+    return record_words(SimpleNamespace(**{f: record.get(f, "") for f in ("title", "toc_title", "body", "org")},
+                                        authors=record.get("authors", [])))
 
 
 def _manifest_files(root: Path) -> dict[str, dict]:

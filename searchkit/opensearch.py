@@ -30,6 +30,7 @@ import math
 import os
 from pathlib import Path
 
+from .analysis import record_texts
 from .bulletin import KNOWN_SECTIONS
 from .errors import SearchkitError, UsageError
 from .i18n import _, enumerate_items, ngettext
@@ -165,19 +166,16 @@ def index_body(synonyms=None, segment=None) -> dict:
 
 
 def _segmenter(root: Path):
-    """Text -> the words the index's analyzer makes of it (jieba with the index's dictionaries)."""
+    """Text -> the words the index counts in it (`analysis.words`, with the index's dictionaries)."""
     import contextlib
 
     from . import analysis
     from .index import UpdateReport, _checked_userdict
 
     stack = contextlib.ExitStack()
-    analyzer = analysis.ChineseAnalyzer()
     previous = analysis._active
     analysis.use_dictionaries(_checked_userdict(root, UpdateReport(str(root)), stack))
-
-    def segment(text: str) -> list[str]:
-        return [t.text for t in analyzer(text)]
+    segment = analysis.words
 
     def close():
         analysis._active = previous
@@ -198,10 +196,9 @@ def documents(snapshot, segment):
             "kind": s.get("kind", ""), "section": s.get("section", ""), "district": s.get("district", ""),
             "title": title, "toc_title": toc, "body": body, "org": org, "authors": authors,
             "source": s.get("source", ""),
-            # The word fields as `index._whoosh_doc` builds them, segmented by the same analyzer.
-            "title_words": " ".join(segment(f"{title}\n{toc}")),
-            "body_words": " ".join(segment(body)),
-            "byline_words": " ".join(segment(" ".join(filter(None, [org, *authors])))),
+            # The texts whose words the index counts (`analysis.record_texts`), segmented as it does.
+            **{field: " ".join(segment(text)) for field, text in zip(
+                ("title_words", "body_words", "byline_words"), record_texts(title, toc, body, org, authors))},
         }
 
 

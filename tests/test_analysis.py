@@ -1,7 +1,7 @@
-"""analysis: the jieba tokenizer and filters that feed BM25F.
+"""analysis: jieba's words as the index counts them, for query understanding and BM25F.
 
-What highlighting and phrase scoring depend on: token character offsets slice back to the
-token, positions are word ordinals, and Whoosh's tokenizer arguments are honoured.
+What the word tables depend on: the words are jieba's, folded as matching folds text, with
+punctuation and spaces dropped, and nothing else changed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchkit.analysis import DOMAIN_DICT, ChineseAnalyzer, JiebaTokenizer, segmenter, use_dictionaries
+from searchkit.analysis import DOMAIN_DICT, record_words, segmenter, use_dictionaries, words
 from searchkit.normalize import search_key
 
 
@@ -22,13 +22,6 @@ def _domain_dictionary_only():
     use_dictionaries(())
 
 
-def tokens(analyzer, text, **kwargs):
-    """Whoosh reuses one Token object; copy out what each token says."""
-    return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None),
-             getattr(t, "original", None))
-            for t in analyzer(text, **kwargs)]
-
-
 def sample_texts(records):
     for r in records:
         yield r.body
@@ -38,38 +31,27 @@ def sample_texts(records):
             yield r.toc_title
 
 
-def check_tokenizer(text, start_pos=0, start_char=0):
-    toks = tokens(JiebaTokenizer(), text, positions=True, chars=True, keeporiginal=True,
-                  start_pos=start_pos, start_char=start_char)
-    assert [p for _, p, _, _, _ in toks] == list(range(start_pos, start_pos + len(toks)))
-    for word, _, s, e, original in toks:
-        assert text[s - start_char : e - start_char] == word
-        assert original == word
-    # The words tile the text: nothing is dropped or repeated by the tokenizer itself.
-    assert "".join(w for w, *_ in toks) == text
-    return toks
+def check_words(text):
+    """`words` is jieba's segmentation of the text, each word folded, punctuation dropped."""
+    raw = segmenter().cut(text, True)
+    assert "".join(raw) == text  # jieba's words tile the text
+    expected = [search_key(w) for w in raw]
+    expected = [w for w in expected if any(c.isalnum() for c in w)]
+    got = words(text)
+    assert got == expected
+    for w in got:
+        assert w and w == search_key(w)
+    return got
 
 
-def check_analyzer(text):
-    toks = tokens(ChineseAnalyzer(), text, positions=True, chars=True)
-    positions = [p for _, p, _, _, _ in toks]
-    assert positions == sorted(set(positions))
-    for word, _, s, e, _ in toks:
-        assert word and word == search_key(word)
-        assert any(c.isalnum() for c in word)
-        assert search_key(text[s:e]) == word
-    return toks
+# --------------------------------------------------------------------------- words
 
 
-# --------------------------------------------------------------------------- offsets and positions
-
-
-def test_tokenizer_offsets_slice_back_on_every_sample_text(seed_records):
+def test_words_of_every_sample_text(seed_records):
     texts = list(sample_texts(seed_records))
     assert len(texts) > 80
     for text in texts:
-        check_tokenizer(text)
-        check_analyzer(text)
+        check_words(text)
 
 
 generated_text = st.text(
@@ -83,44 +65,29 @@ generated_text = st.text(
 
 
 @settings(max_examples=200, deadline=None)
-@given(generated_text, st.integers(0, 1000), st.integers(0, 5000))
-def test_tokenizer_offsets_slice_back_on_generated_text(text, start_pos, start_char):
-    check_tokenizer(text, start_pos, start_char)
-    check_analyzer(text)
+@given(generated_text)
+def test_words_of_generated_text(text):
+    check_words(text)
 
 
-def test_positions_are_word_ordinals_not_character_offsets():
-    text = "市人大常委会积极推动西湖龙井“金字招牌”越擦越亮"
-    toks = check_tokenizer(text)
-    assert [p for _, p, *_ in toks] == list(range(len(toks)))
-    assert toks[-1][1] < toks[-1][2]  # jieba's own adapter would store the char offset here
+def test_words_fold_and_drop_punctuation_and_spaces():
+    text = "《杭州市数字贸易促进条例》(DEPA) 余检 e 站,姜 康。Ｄ Ｅ Ｐ Ａ：ＡＢ餐"
+    got = check_words(text)
+    assert "depa" in got
+    assert "e" in got
+    assert not any(c in w for w in got for c in "《》()、。, ：")
 
 
-def test_start_pos_and_start_char_shift_every_token():
-    text = "全过程人民民主 代表联络站"
-    base = tokens(JiebaTokenizer(), text, positions=True, chars=True)
-    shifted = tokens(JiebaTokenizer(), text, positions=True, chars=True, start_pos=7, start_char=100)
-    assert [(w, p + 7, s + 100, e + 100) for w, p, s, e, _ in base] == [(w, p, s, e) for w, p, s, e, _ in shifted]
-
-
-def test_tokenize_false_yields_the_whole_value_once():
-    toks = tokens(JiebaTokenizer(), "西湖龙井 茶", positions=True, chars=True, tokenize=False,
-                  start_pos=3, start_char=10)
-    assert toks == [("西湖龙井 茶", 3, 10, 16, "西湖龙井 茶")]
-
-
-def test_analyzer_folds_tokens_and_drops_punctuation_and_spaces():
-    text = "《杭州市数字贸易促进条例》(DEPA) 余检 e 站,姜 康。"
-    words = [w for w, *_ in check_analyzer(text)]
-    assert "depa" in words
-    assert "e" in words
-    assert not any(c in w for w in words for c in "《》()、。, ")
-
-
-def test_analyzer_offsets_point_at_the_original_text():
-    text = "Ｄ Ｅ Ｐ Ａ：ＡＢ餐"
-    for word, _, s, e, _ in tokens(ChineseAnalyzer(), text, chars=True):
-        assert search_key(text[s:e]) == word
+def test_record_words_count_titles_body_and_byline(seed_records):
+    r = next(r for r in seed_records if r.authors and r.org and r.toc_title)
+    counts = record_words(r)
+    texts = [f"{r.title}\n{r.toc_title}", r.body, " ".join([r.org, *r.authors])]
+    expected: dict[str, int] = {}
+    for text in texts:
+        for w in words(text):
+            expected[w] = expected.get(w, 0) + 1
+    assert counts == expected
+    assert all(search_key(a) in counts or len(words(a)) > 1 for a in r.authors)
 
 
 # --------------------------------------------------------------------------- dictionaries
@@ -141,9 +108,9 @@ def test_every_domain_word_stays_one_token():
 
 
 def test_domain_words_survive_in_running_text():
-    words = [w for w, *_ in tokens(JiebaTokenizer(), "深入实践全过程人民民主,引导代表双岗建功,用好人大代表联络站")]
+    found = words("深入实践全过程人民民主,引导代表双岗建功,用好人大代表联络站")
     for word in ("全过程人民民主", "双岗建功"):
-        assert word in words
+        assert word in found
 
 
 def test_user_dictionary_adds_words(tmp_path):

@@ -170,12 +170,12 @@ def index_state(root: Path, watched_id: str) -> tuple:
     with snap.searcher() as searcher:
         docs = {}
         for docnum in searcher.reader().all_doc_ids():
-            fields = searcher.stored_fields(docnum)
-            docs[fields["id"]] = fields
+            docs[searcher.stored_fields(docnum)["id"]] = docnum
     store_ids = {r.id for r in snap.store.rows if r is not None}
     manifest_ids = {i for entry in snap.manifest["files"].values() for i in entry["ids"]}
     assert set(docs) == store_ids == manifest_ids, f"{snap.gen_dir} is not whole"
-    title = docs[watched_id]["title"] if watched_id in docs else None
+    assert all(snap.store.rows[d].id == i for i, d in docs.items()), f"{snap.gen_dir}: Whoosh and its store disagree"
+    title = snap.store.shown(docs[watched_id])["title"] if watched_id in docs else None
     return frozenset(docs), title, search(snap, "人大", limit=1).total, search(snap, MARKER, limit=1).total
 
 
@@ -700,3 +700,43 @@ def test_current_naming_a_missing_generation_tells_to_rebuild(index_copy, tmp_pa
     (index_copy / "CURRENT").write_text("gen-000099\n")
     assert_clean_failure(run_cli("search", "人大", "--index-dir", str(index_copy), cwd=tmp_path),
                          ExitStatus.INDEX_DAMAGED, "rebuild")
+
+
+# --------------------------------------------------------------------------- word tables through merges
+
+
+def test_word_tables_stay_exact_through_updates_and_merges(tmp_path):
+    """Issues added one update at a time, some edited or removed: Whoosh merges the small
+    segments, and each store segment's word table still counts exactly the words of the
+    records it holds (a merged one sums the tables it replaces, less the records left behind)."""
+    from searchkit.analysis import use_dictionaries
+    from searchkit.index import _shown_words, update_index
+
+    use_dictionaries(())
+    corpus, root = tmp_path / "corpus", tmp_path / "index"
+    files = write_corpus(corpus, range(2001, 2003))
+    update_index([corpus], root)
+    updates = 1
+    for total in range(2003, 2013):
+        files.update(write_corpus(corpus, [total]))
+        if total % 3 == 0:  # an edit: its old records are deleted, then merged away
+            path = files[total - 1]
+            path.write_text(path.read_text(encoding="utf-8").replace("人大", MARKER, 3), encoding="utf-8")
+        if total % 4 == 0:
+            files.pop(total - 2).unlink()
+        update_index([corpus], root)
+        updates += 1
+    store = open_snapshot(root).store
+    assert len(store.segments) < updates  # some were merged
+    merged_or_not = 0
+    for seg in store.segments:
+        expected: dict[str, list[int]] = {}
+        for local in range(seg.count):
+            for w, n in _shown_words(seg.shown(local)).items():
+                counts = expected.setdefault(w, [0, 0])
+                counts[0] += n
+                counts[1] += 1
+        assert {w: [f, d] for w, f, d in seg.words.items()} == expected, seg.segid
+        merged_or_not += seg.count
+    assert merged_or_not == store.count
+    assert {r.id for r in store.rows if r is not None} == expected_ids(corpus)

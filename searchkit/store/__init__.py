@@ -28,9 +28,9 @@ from typing import Iterable, Sequence
 from ..errors import IndexVersionError
 from ..i18n import _
 from .records import FIELDS, SEPARATOR, Entry, StoreRow, breaks, store_entry
-from .segment import PARTS, Segment, write
+from .segment import PARTS, Segment, Writer
 
-STORE_FORMAT = 3
+STORE_FORMAT = 4  # 4: words counted by the build, records compressed in its workers
 STORE_FILES = ("store.json",)  # written afresh by every update; segment files are linked
 _SEGID = re.compile(r"[0-9a-z]{1,64}")
 
@@ -229,54 +229,65 @@ def damaged(folder: Path, exc: BaseException) -> IndexVersionError:
                                "rebuild it: `searchkit index --rebuild`").format(folder=folder, error=type(exc).__name__))
 
 
-def write_store(folder: Path, ix, old: TextStore | None, new_records: dict, write_file) -> None:
-    """Write the store of a committed Whoosh index into its generation folder `folder`.
+def carry_over(folder: Path, ix, old: TextStore | None, record_words) -> dict[str, dict]:
+    """The store segments of a Whoosh index's segments that an update did not add documents
+    to: `store.json` entries by segment id.
 
-    Whoosh segments the old store already has (linked into `folder` with the rest of the old
-    generation) are kept as they are, with their deletions brought up to date; a segment
-    Whoosh wrote in this update gets its store segment from the new records (id -> Record)
-    and, for documents a merge moved, from the old store's segments that the merge
-    replaced. Entries are made one document at a time and written to every part at once
-    (`segment.write`), so memory follows the postings of the largest segment.
-    `write_file(path, data)` writes store.json atomically."""
-    segments = ix._segments()
+    Segments the old store already has (linked into `folder` with the rest of the old
+    generation) are kept as they are, with their deletions brought up to date. A segment
+    that Whoosh merged from old ones in this update gets its documents from those, and
+    their word tables summed, less the words of the documents that did not move (deleted
+    ones), segmented again with `record_words(shown record)`."""
+    specs: dict[str, dict] = {}
     old_specs = {s["id"]: s for s in old._specs} if old is not None else {}
-    kept = {seg.segid for seg in segments if seg.segid in old_specs}
-    moved: dict[str, tuple[Segment, int]] = {}  # id -> where its entry is, in a segment merged away
-    if old is not None and any(seg.segid not in kept for seg in segments):
-        for s, gone in zip(old._specs, old.segments):
-            if s["id"] not in kept:  # merged away: its live documents may be in a new segment
-                dead = set(s["deleted"])
-                for local in range(gone.count):
-                    if local not in dead and gone.rows[local] is not None:
-                        moved[gone.rows[local].id] = (gone, local)
-    specs = []
-    readers = None
-    for seg in segments:
-        deleted = sorted(seg.deleted_docs())
-        if seg.segid in kept:
-            specs.append({"id": seg.segid, "count": seg.doc_count_all(), "deleted": deleted,
-                          "body": old_specs[seg.segid]["body"]})
-            continue
-        if readers is None:
-            readers = {r.segment().segid: r for r, _ in ix.reader().leaf_readers()}
-        ids = readers[seg.segid].column_reader("id") if seg.doc_count_all() else []
+    merged = []
+    for seg in ix._segments():
+        if seg.segid in old_specs:
+            specs[seg.segid] = dict(old_specs[seg.segid], deleted=sorted(seg.deleted_docs()))
+        else:
+            merged.append(seg)
+    if not merged:
+        return specs
+    if old is None or len(merged) > 1:
+        raise ValueError(f"{len(merged)} segments without a store segment")
+    seg = merged[0]
+    gone = [(g, set(s["deleted"])) for s, g in zip(old._specs, old.segments) if s["id"] not in specs]  # merged away
+    docs = [(g, local) for g, __ in gone for local in range(g.count) if g.rows[local] is not None]
+    where = {g.rows[local].id: (g, local) for g, dead in gone for local in range(g.count)
+             if g.rows[local] is not None and local not in dead}  # ids are unique among live documents
+    reader = next(r for r, _ in ix.reader().leaf_readers() if r.segment().segid == seg.segid)
+    ids = reader.column_reader("id") if seg.doc_count_all() else []
+    out = Writer(folder, seg.segid, seg.doc_count_all())
+    try:
+        moved = set()
+        for local in range(seg.doc_count_all()):
+            was = where.get(ids[local])
+            out.add(was[0].entry(was[1]) if was else None)
+            moved.add(was)
+        for g, __ in gone:
+            out.count_words(g.words.items())
+        for g, local in docs:
+            if (g, local) not in moved:
+                out.count_words(((w, n, 1) for w, n in record_words(g.shown(local)).items()), -1)
+        spec = out.finish()
+    finally:
+        out.close()
+    specs[seg.segid] = dict(spec, deleted=sorted(seg.deleted_docs()))
+    return specs
 
-        def entries(ids=ids):
-            for local in range(seg.doc_count_all()):
-                rid = ids[local]
-                record, was = new_records.get(rid), moved.get(rid)
-                yield store_entry(record) if record is not None else was[0].entry(was[1]) if was else None
 
-        body = write(folder, seg.segid, entries(), seg.doc_count_all(), readers[seg.segid])
-        specs.append({"id": seg.segid, "count": seg.doc_count_all(), "deleted": deleted, "body": body})
-    write_file(folder / "store.json", json.dumps({"format": STORE_FORMAT, "segments": specs},
+def save(folder: Path, ix, specs: dict[str, dict], write_file) -> None:
+    """Write `store.json` for the segments of the Whoosh index `ix` (their store segments'
+    entries in `specs`, by id), in Whoosh's order, and remove the files of segments it no
+    longer has. `write_file(path, data)` writes atomically."""
+    ordered = [specs[seg.segid] for seg in ix._segments()]
+    write_file(folder / "store.json", json.dumps({"format": STORE_FORMAT, "segments": ordered},
                                                  separators=(",", ":")).encode())
-    live = {s["id"] for s in specs}
+    live = {s["id"] for s in ordered}
     for p in folder.glob("store-*.*"):
         if p.name.split(".", 1)[0][len("store-"):] not in live:
             p.unlink()
 
 
-__all__ = ["FIELDS", "SEPARATOR", "STORE_FILES", "Entry", "StoreRow", "TextStore", "breaks", "store_entry",
-           "write_store"]
+__all__ = ["FIELDS", "SEPARATOR", "STORE_FILES", "Entry", "StoreRow", "TextStore", "Writer", "breaks",
+           "carry_over", "save", "store_entry"]

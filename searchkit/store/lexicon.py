@@ -1,11 +1,11 @@
 """The words jieba made of a segment's records, with how often each occurs: the vocabulary
 that query understanding segments with (`query.understand.Vocabulary`).
 
-Whoosh has these counts in its term index, but reading them there costs a hashed look-up
-per field and segment, and a search tries a few hundred candidate words. This table holds
-them once per segment, summed over the word fields (`frequency`) and as the largest
-document count of a field (`doc_frequency`), sorted, so a word is found by bisection and
-the words under a prefix by a range.
+The build counts them as it segments each record (`analysis.record_words`): how often a
+word occurs in the records' titles, bodies and bylines, and in how many records. A search
+tries a few hundred candidate words, so the table is sorted: a word is found by bisection
+and the words under a prefix by a range. A segment merged from others sums their tables,
+less the words of the records left behind.
 
 On disk (`store-<segment>.words`, little-endian): `SKW1` and the number of words, each
 word's end in the text (4 bytes each), its frequency and its document count (4 bytes each),
@@ -26,18 +26,10 @@ MAGIC = b"SKW1"
 _HEADER = struct.Struct("<4sI")
 
 
-def build(reader, fields) -> bytes:
-    """The table of one Whoosh segment reader's words over `fields`."""
-    freq: dict[str, int] = {}
-    docs: dict[str, int] = {}
-    for field in fields:
-        if field not in reader.schema or not reader.doc_count_all():
-            continue
-        for raw, info in reader.iter_field(field):
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            freq[word] = freq.get(word, 0) + int(info.weight())
-            docs[word] = max(docs.get(word, 0), info.doc_frequency())
-    words = sorted(freq)
+def build(freq: dict[str, int], docs: dict[str, int]) -> bytes:
+    """The table of a segment's words: occurrences and documents of each (words left with no
+    document are dropped)."""
+    words = sorted(w for w, n in docs.items() if n > 0)
     ends, units = array("I"), 0
     for w in words:
         units += len(w.encode("utf-16-le", "surrogatepass")) // 2
@@ -96,3 +88,8 @@ class Lexicon:
 
     def total(self) -> int:
         return sum(self.freqs)
+
+    def items(self):
+        """Every (word, occurrences, documents), in word order."""
+        for i in range(self.n):
+            yield self[i], self.freqs[i], self.docs[i]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..normalize import search_key
@@ -33,7 +34,8 @@ class Entry(NamedTuple):
     keys: tuple[str, str, str, str]  # in FIELDS order
     sentences: list[int]
     paragraphs: list[int]
-    shown: str  # the record as JSON (`Record.to_dict`): what a hit shows, in the bulletin's own text
+    shown: bytes  # the record as JSON (`Record.to_dict`), compressed: what a hit shows, in the bulletin's own text
+    words: dict[str, int] | None = None  # how often each of jieba's words occurs in it (`analysis.record_words`)
 
 
 def breaks(body: str) -> tuple[list[int], list[int]]:
@@ -53,9 +55,9 @@ def breaks(body: str) -> tuple[list[int], list[int]]:
     return sentences, paragraphs
 
 
-def store_entry(record: Record) -> Entry:
-    """A record's store row, its field keys, the body's sentence and paragraph ends, and the
-    record itself as JSON."""
+def store_entry(record: Record, words: dict[str, int] | None = None) -> Entry:
+    """A record's store row, its field keys, the body's sentence and paragraph ends, the
+    record itself as JSON, and its words."""
     keys = (
         search_key(record.title) + SEPARATOR + search_key(record.toc_title),
         search_key(record.body),
@@ -63,5 +65,6 @@ def store_entry(record: Record) -> Entry:
         SEPARATOR.join(search_key(a) for a in record.authors),
     )
     sentences, paragraphs = breaks(record.body)
+    shown = json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"))
     return Entry(StoreRow(record.id, record.district, record.section, record.date), keys, sentences, paragraphs,
-                 json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")))
+                 zlib.compress(shown.encode("utf-8", "surrogatepass")), words)

@@ -1,5 +1,5 @@
-"""One store segment: the search keys, rows, sentence ends and character postings of the
-documents of one Whoosh segment, in its docnum order.
+"""One store segment: the search keys, rows, sentence ends, character postings and words of
+the documents of one Whoosh segment, in its docnum order.
 
 Files, all named `store-<segment id>.<part>`:
 
@@ -9,7 +9,7 @@ Files, all named `store-<segment id>.<part>`:
     .breaks   sentence and paragraph ends in each body key, with where each document's start
     .grams    character postings of all four fields (see `grams`)
     .tgrams   character postings of the title alone
-    .words    the words jieba made of the segment, with their counts (see `lexicon`)
+    .words    the words jieba made of the segment's records, with their counts (see `lexicon`)
     .shown    each record as JSON, as the parser read it (what a hit shows), compressed
               (zlib) one by one, one after another, then where each ends (8 bytes each)
 
@@ -36,61 +36,85 @@ from .records import Entry, StoreRow
 FIELD_SEPARATOR = "\x1e"  # between a document's field keys in .text; no key holds it
 
 PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words", "shown")
-WORD_FIELDS = ("title_words", "body_words", "byline_words")  # the Whoosh fields of jieba's words
 
 
-def write(folder: Path, segid: str, entries, count: int, reader) -> int:
-    """Write a segment's files from its `count` entries (an iterable, in docnum order; None
-    for a document without one) and its words from `reader` (the Whoosh segment's).
+class Writer:
+    """A segment being written, one document at a time in docnum order (`add`), then `finish`.
 
-    One pass: each entry goes to every part and is dropped, so a build holds the segment's
-    postings and offsets, never its documents. (The generation is not live until it is
-    sealed and named in CURRENT: a part cut short by a crash is never read.) Returns the
-    total length of the body keys (for BM25)."""
-    def path(part: str) -> Path:
-        return folder / f"store-{segid}.{part}"
+    Each entry goes to every part at once and is dropped, so a build holds the segment's
+    postings, offsets and word counts, never its documents. (The generation is not live
+    until it is sealed and named in CURRENT: a part cut short by a crash is never read.)"""
 
-    offsets, shown_ends = array("I", [0]), array("Q")
-    s_ends, s_at, p_ends, p_at = array("I"), array("I", [0]), array("I"), array("I", [0])
-    postings, title_postings = grams.Postings(count), grams.Postings(count)
-    at = shown_at = body = 0
-    with open(path("rows"), "wb") as rows, open(path("text"), "wb") as text, open(path("shown"), "wb") as shown:
-        rows.write(b"[")
-        for d, e in enumerate(entries):
-            if d:
-                rows.write(b",")
-            if e is None:
-                rows.write(b"null")
-                keys, record = ("", "", "", ""), "null"
-            else:
-                rows.write(json.dumps(list(e.row), ensure_ascii=False, separators=(",", ":")).encode())
-                keys, record = e.keys, e.shown
-                s_ends.extend(e.sentences)
-                p_ends.extend(e.paragraphs)
-                postings.add(d, grams_of(keys))
-                title_postings.add(d, grams_of(keys[:1]))
-            s_at.append(len(s_ends))
-            p_at.append(len(p_ends))
-            chunk = FIELD_SEPARATOR.join(keys).encode("utf-16-le", "surrogatepass")
-            text.write(chunk)
-            at += len(chunk) // 2
-            offsets.append(at)
-            body += len(keys[1])
-            chunk = zlib.compress(record.encode("utf-8", "surrogatepass"))
-            shown.write(chunk)
-            shown_at += len(chunk)
-            shown_ends.append(shown_at)
-        rows.write(b"]")
-        if len(offsets) != count + 1:
-            raise ValueError(f"store segment {segid}: {len(offsets) - 1} entries for {count} documents")
-        shown.write(_le(shown_ends))  # after the records: where each ends
-    path("offsets").write_bytes(_le(offsets))
-    path("breaks").write_bytes(b"".join(_le(array("I", [len(a)]) + a) for a in (s_ends, s_at, p_ends, p_at)))
-    for part, table in (("grams", postings), ("tgrams", title_postings)):
-        with open(path(part), "wb") as f:
-            table.write(f)
-    path("words").write_bytes(lexicon.build(reader, WORD_FIELDS))
-    return body
+    def __init__(self, folder: Path, segid: str, count: int):
+        self.folder, self.segid, self.count = folder, segid, count
+        self.offsets, self.shown_ends = array("I", [0]), array("Q")
+        self.s_ends, self.s_at, self.p_ends, self.p_at = array("I"), array("I", [0]), array("I"), array("I", [0])
+        self.postings, self.title_postings = grams.Postings(count), grams.Postings(count)
+        self.freq: dict[str, int] = {}  # jieba's words: occurrences
+        self.docs: dict[str, int] = {}  # and documents
+        self.added = self.at = self.shown_at = self.body = 0
+        self.files = [open(self.path(part), "wb") for part in ("rows", "text", "shown")]
+        self.rows, self.text, self.shown = self.files
+        self.rows.write(b"[")
+
+    def path(self, part: str) -> Path:
+        return self.folder / f"store-{self.segid}.{part}"
+
+    def add(self, e: Entry | None) -> None:
+        """The next document's entry (None: a document without one)."""
+        d = self.added
+        if d:
+            self.rows.write(b",")
+        if e is None:
+            self.rows.write(b"null")
+            keys, record = ("", "", "", ""), zlib.compress(b"null")
+        else:
+            self.rows.write(json.dumps(list(e.row), ensure_ascii=False, separators=(",", ":")).encode())
+            keys, record = e.keys, e.shown
+            self.s_ends.extend(e.sentences)
+            self.p_ends.extend(e.paragraphs)
+            self.postings.add(d, grams_of(keys))
+            self.title_postings.add(d, grams_of(keys[:1]))
+            if e.words:
+                self.count_words(((w, n, 1) for w, n in e.words.items()))
+        self.s_at.append(len(self.s_ends))
+        self.p_at.append(len(self.p_ends))
+        chunk = FIELD_SEPARATOR.join(keys).encode("utf-16-le", "surrogatepass")
+        self.text.write(chunk)
+        self.at += len(chunk) // 2
+        self.offsets.append(self.at)
+        self.body += len(keys[1])
+        self.shown.write(record)
+        self.shown_at += len(record)
+        self.shown_ends.append(self.shown_at)
+        self.added += 1
+
+    def count_words(self, counts, sign: int = 1) -> None:
+        """Add (or, with sign -1, take away) (word, occurrences, documents) to the word table."""
+        freq, docs = self.freq, self.docs
+        for w, n, m in counts:
+            freq[w] = freq.get(w, 0) + sign * n
+            docs[w] = docs.get(w, 0) + sign * m
+
+    def finish(self) -> dict:
+        """Write the rest; the segment's entry in `store.json`."""
+        if self.added != self.count:
+            raise ValueError(f"store segment {self.segid}: {self.added} entries for {self.count} documents")
+        self.rows.write(b"]")
+        self.shown.write(_le(self.shown_ends))  # after the records: where each ends
+        self.close()
+        self.path("offsets").write_bytes(_le(self.offsets))
+        self.path("breaks").write_bytes(b"".join(_le(array("I", [len(a)]) + a)
+                                                 for a in (self.s_ends, self.s_at, self.p_ends, self.p_at)))
+        for part, table in (("grams", self.postings), ("tgrams", self.title_postings)):
+            with open(self.path(part), "wb") as f:
+                table.write(f)
+        self.path("words").write_bytes(lexicon.build(self.freq, self.docs))
+        return {"id": self.segid, "count": self.count, "deleted": [], "body": self.body}
+
+    def close(self) -> None:
+        for f in self.files:
+            f.close()
 
 
 def _checked(load):
@@ -248,8 +272,11 @@ class Segment:
             raise damaged(self.folder, exc) from None
 
     def entry(self, local: int) -> Entry | None:
+        """A document's entry as written (without its words: the word table holds their sum)."""
         row = self.rows[local]
         if row is None:
             return None
         sentences, paragraphs = self.breaks(local)
-        return Entry(row, self.keys(local), list(sentences), list(paragraphs), self.shown_text(local))
+        data, ends = self._shown
+        return Entry(row, self.keys(local), list(sentences), list(paragraphs),
+                     data[ends[local - 1] if local else 0:ends[local]].tobytes())
