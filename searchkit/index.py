@@ -116,15 +116,15 @@ def make_schema():
     from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, Schema
 
     return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        path=ID(stored=True),  # the issue file, resolved: the key for incremental updates
-        issue=NUMERIC(int, stored=True, shift_step=0),  # filters look numbers up, never ranges
-        issue_total=NUMERIC(int, stored=True, sortable=True, shift_step=0),
-        date=DATETIME(stored=True, sortable=True),
-        kind=ID(stored=True),
-        section=ID(stored=True),
-        district=ID(stored=True),
-        authors=KEYWORD(stored=True, commas=True, lowercase=True),
+        id=ID(stored=True, unique=True, sortable=True),  # its column orders a merged segment's store
+        path=ID,  # the issue file, resolved: the key for incremental updates
+        issue=NUMERIC(int, shift_step=0),  # filters look numbers up, never ranges
+        issue_total=NUMERIC(int, shift_step=0),
+        date=DATETIME,
+        kind=ID,
+        section=ID,
+        district=ID,
+        authors=KEYWORD(commas=True, lowercase=True),
     )  # the text, its words and the records as read are in the store: Whoosh keeps the facets
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import heapq
 import math
 
+from ..store.segment import FIELD_SEPARATOR
+
 K1, B = 1.2, 0.75
-TITLE_WEIGHT, BYLINE_WEIGHT = 3.0, 1.0
+TITLE_WEIGHT = 3.0  # the byline weighs as the body
 
 
 class Scorer:
@@ -37,19 +39,26 @@ class Scorer:
         """BM25F scores of the best `limit` (None: all) of `docs` that hold a query word."""
         if not self.idf or not docs:
             return {}
-        keys = self.store.keys
-        out = {}
-        for d in docs:
-            title, body, org, authors = keys(d)
-            norm = K1 * (1 - B + B * len(body) / self.average)
-            score = 0.0
-            for w, idf in self.idf.items():
-                tf = TITLE_WEIGHT * title.count(w) + body.count(w) + BYLINE_WEIGHT * (
-                    org.count(w) + authors.count(w))
-                if tf:
-                    score += idf * tf / (tf + norm)
-            if score:
-                out[d] = score
+        store, out = self.store, {}
+        words = list(self.idf.items())
+        flat, per_char = K1 * (1 - B), K1 * B / self.average
+        # A document's keys are one string, title SEP body SEP org SEP authors (`Segment.whole`):
+        # a word never holds SEP, so counting it in the whole string counts it in every field,
+        # and counting it up to the first SEP counts it in the title.
+        for seg, base, local in store.by_segment(docs):
+            whole, sep = seg.whole, FIELD_SEPARATOR
+            for d in local:
+                text = whole(d)
+                title_end = text.find(sep)
+                norm = flat + per_char * (text.find(sep, title_end + 1) - title_end - 1)
+                score = 0.0
+                for w, idf in words:
+                    tf = text.count(w)
+                    if tf:
+                        tf += (TITLE_WEIGHT - 1) * text.count(w, 0, title_end)
+                        score += idf * tf / (tf + norm)
+                if score:
+                    out[base + d] = score
         if limit is not None and len(out) > limit:
             keep = heapq.nsmallest(limit, out, key=lambda d: (-out[d], d))
             out = {d: out[d] for d in keep}

@@ -99,6 +99,16 @@ class TextStore:
             self._average = total / max(self.live_count, 1)
         return self._average or 1.0
 
+    def by_segment(self, docnums):
+        """`docnums` cut by segment: (segment, its base, the local docnums in it), ascending."""
+        ordered = sorted(docnums)
+        at = 0
+        for seg, base in zip(self.segments, self.bases):
+            end = bisect.bisect_left(ordered, base + seg.count, at)
+            if end > at:
+                yield seg, base, [d - base for d in ordered[at:end]] if base else ordered[at:end]
+            at = end
+
     def keys(self, docnum: int) -> tuple[str, str, str, str]:
         """A document's four field keys (title, body, org, authors)."""
         seg, local = self.locate(docnum)

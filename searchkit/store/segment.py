@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import mmap
+from collections import Counter
 import zlib
 from array import array
 from functools import cached_property
@@ -51,7 +52,7 @@ class Writer:
         self.s_ends, self.s_at, self.p_ends, self.p_at = array("I"), array("I", [0]), array("I"), array("I", [0])
         self.postings, self.title_postings = grams.Postings(count), grams.Postings(count)
         self.freq: dict[str, int] = {}  # jieba's words: occurrences
-        self.docs: dict[str, int] = {}  # and documents
+        self.docs: Counter[str] = Counter()  # and documents
         self.added = self.at = self.shown_at = self.body = 0
         self.files = [open(self.path(part), "wb") for part in ("rows", "text", "shown")]
         self.rows, self.text, self.shown = self.files
@@ -76,7 +77,10 @@ class Writer:
             self.postings.add(d, grams_of(keys))
             self.title_postings.add(d, grams_of(keys[:1]))
             if e.words:
-                self.count_words(((w, n, 1) for w, n in e.words.items()))
+                freq, get = self.freq, self.freq.get
+                for w, n in e.words.items():
+                    freq[w] = get(w, 0) + n
+                self.docs.update(e.words.keys())  # counted in C
         self.s_at.append(len(self.s_ends))
         self.p_at.append(len(self.p_ends))
         chunk = FIELD_SEPARATOR.join(keys).encode("utf-16-le", "surrogatepass")
