@@ -124,8 +124,6 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         words_docs = {d for d in words_docs if near[d] >= level}
         partial = {d: c for d, c in partial.items() if near[d] >= level}
 
-    tier_of = {**dict.fromkeys(partial, "partial"), **dict.fromkeys(words_docs, "words"),
-               **dict.fromkeys(exact_docs, "exact")}
     selected = {t: docs for t, docs in (("exact", exact_docs), ("words", words_docs), ("partial", set(partial)))
                 if t in tiers and (t != "partial" or counted_partial)}
     total = sum(len(d) for d in selected.values())
@@ -148,7 +146,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     for d in page:
         stored = store.shown(d)
         hit = _hit(stored, d, scores.get(d, 0.0))
-        hit.match = tier_of[d]
+        hit.match = "exact" if d in exact_docs else "words" if d in words_docs else "partial"
         if hit.match == "words":
             hit.proximity = PROXIMITY_NAMES[near[d]]
         if with_snippets:
@@ -209,10 +207,14 @@ def _groups(store, matcher, selected: dict[str, set[int]], term_keys, word_keys,
     criterion breaks the ties of the one before."""
     exact, words = selected.get("exact", set()), selected.get("words", set())
     # Exact: by how many of the terms the title holds.
-    in_title = Counter()
-    for k in term_keys:
-        in_title.update(store.docs_containing(k, "title", exact))
-    groups = _split(exact, lambda d: in_title[d], among=set(in_title))
+    if len(term_keys) == 1:  # in the title or not: two sets, however many hits
+        in_title = store.docs_containing(term_keys[0], "title", exact)
+        groups = [g for g in (exact & in_title, exact - in_title) if g]
+    else:
+        in_title = Counter()
+        for k in term_keys:
+            in_title.update(store.docs_containing(k, "title", exact))
+        groups = _split(exact, lambda d: in_title[d], among=set(in_title))
     # Words: sentence, paragraph, apart; then by how many of the words the title holds.
     words_in_title = Counter()
     for keys in word_keys:
