@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import ExitStatus, SearchkitError, UsageError
-from .i18n import _, install_click, ngettext
+from .i18n import _, enumerate_items, install_click, ngettext
 from .terminal import one_line
 
 install_click()
@@ -155,10 +155,10 @@ class SearchkitGroup(TranslatedHelp, click.Group):
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
-            exc.message = one_line(exc.format_message())
-            if getattr(exc, "possibilities", None):
-                exc.possibilities = None  # already in the message
-            exc.show()
+            # Shown as a plain error: the message already says which option (BadParameter's
+            # own show would say it again) and the possibilities (NoSuchOption's).
+            shown = click.ClickException(one_line(exc.format_message()))
+            shown.show()
             sys.exit(exc.exit_code)
         except click.Abort as exc:
             if isinstance(exc.__context__, KeyboardInterrupt):
@@ -396,7 +396,7 @@ def _note_issue_years(snapshot, filters) -> None:
         years = issue_years(snapshot, n)
         if len(years) > 1:
             click.echo(one_line(_("Note: --issue {n} means 第{n}期 of {years}; add --year to pick one.").format(
-                n=n, years=", ".join(years))), err=True)
+                n=n, years=enumerate_items(years))), err=True)
 
 
 def _snapshot(index_dir: str | None):
@@ -474,10 +474,10 @@ def index(paths: tuple[str, ...], index_dir: str | None, rebuild: bool, drop_mis
     if report.first and not report.generation:
         render.index_report(report, nothing=True)
         raise CliError(SearchkitError(_("no index made: no usable issue file in {paths} ({n} skipped, see above)")
-                                      .format(paths=", ".join(paths), n=len(report.skipped))))
+                                      .format(paths=enumerate_items(paths), n=len(report.skipped))))
     render.index_report(report)
     if report.skipped:
-        names = ", ".join(f.source for f in report.skipped)
+        names = enumerate_items(f.source for f in report.skipped)
         n = len(report.skipped)
         click.echo(one_line(_("Error: {message}").format(message=ngettext(
             "{n} file skipped (see the report above): {names}", "{n} files skipped (see the report above): {names}",
@@ -732,7 +732,7 @@ def where(index_dir: str | None, fmt: str) -> None:
            "default": _("none found from here up: the default, here")}[here.how]
     click.echo(_("Index: {index}/ ({how})").format(index=info["index"], how=how))
     if info["exists"]:
-        click.echo(_("Issue files: {n}, in {folders}").format(n=info["files"], folders=", ".join(folders) or "-"))
+        click.echo(_("Issue files: {n}, in {folders}").format(n=info["files"], folders=enumerate_items(folders) or "-"))
     else:
         click.echo(_("No index there yet."))
     if info["project_seeds"]:

@@ -6,10 +6,12 @@ Layout of an index folder (default `index/`):
     LOCK               held (fcntl) by the one process updating the index
     userdict.txt       optional: the user's own words for segmentation
     gen-000007/        one complete generation:
-        MAIN_*.toc, *.seg   the Whoosh index (records, jieba word fields for BM25F)
+        MAIN_*.toc, *.seg   the Whoosh index of the records' facets (id, file, issue,
+                            date, kind, section, district, authors), for filters and updates
         store.json, store-<segment>.*
-                            the exact-text store (`store`): search keys and character
-                            postings, one store segment per Whoosh segment
+                            the exact-text store (`store`): search keys, character
+                            postings, jieba's words with their counts and the records as
+                            read, one store segment per Whoosh segment
         manifest.json       format version, the indexed files with their fingerprints
 
 An update builds the next generation beside the live one (hard links to the Whoosh
@@ -86,11 +88,17 @@ def resolve_index_dir(option: str | None = None) -> tuple[Path, bool]:
 def display_path(path: Path) -> str:
     """A path as users see it: relative to the working folder when inside it; bytes of a name
     that are not UTF-8 (a GBK name from a Windows zip) shown as `\\xNN`."""
-    full = Path(os.path.abspath(path))  # a link shows as itself, not as what it points to
+    full = os.path.abspath(path)  # a link shows as itself, not as what it points to
     try:
-        shown = str(full.relative_to(os.getcwd()))
-    except (ValueError, OSError):
-        shown = str(full)
+        here = os.getcwd()
+    except OSError:
+        here = None
+    if full == here:
+        shown = "."
+    elif here is not None and full.startswith(here.rstrip(os.sep) + os.sep):
+        shown = full[len(here.rstrip(os.sep)) + 1:]
+    else:
+        shown = full
     return printable_name(shown)
 
 
@@ -334,8 +342,9 @@ def _kind(mode: int) -> str:
 
 
 def collect_files(paths: Iterable[Path], exclude: Path | None = None
-                  ) -> tuple[list[Path], list[Path], list[FileOutcome]]:
-    """Issue files under `paths` -> (files, folders scanned, outcomes for entries skipped).
+                  ) -> tuple[list[tuple[Path, str]], list[Path], list[FileOutcome]]:
+    """Issue files under `paths` -> (files with their real paths, folders scanned, outcomes
+    for entries skipped).
 
     Folders are walked without recursion and without following links to folders, so links
     that loop and folders nested thousands deep cost nothing; hidden entries and index
@@ -344,7 +353,7 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
     that cannot be read."""
     import stat
 
-    files: list[Path] = []
+    files: list[tuple[Path, str | None]] = []  # a real path None: resolved at the end
     folders: list[Path] = []
     skipped: list[FileOutcome] = []
     try:
@@ -361,7 +370,7 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
             st = os.stat(p)
         except FileNotFoundError:
             if os.path.islink(p):
-                files.append(p)  # a dangling link is reported when it can't be read
+                files.append((p, None))  # a dangling link is reported when it can't be read
             else:
                 skipped.append(FileOutcome(printable_name(str(p)), "skipped", reason=_("no such file or folder")))
             continue
@@ -369,9 +378,10 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
             skip(p, _("cannot read: {reason}").format(reason=exc.strerror or exc))
             continue
         if not stat.S_ISDIR(st.st_mode):
-            files.append(p)  # special files are named when read (never opened blocking)
+            files.append((p, None))  # special files are named when read (never opened blocking)
             continue
         folders.append(Path(real_path(p)))
+        real_folders: dict[Path, str] = {}
         stack = [(p, (st.st_dev, st.st_ino))]
         while stack:
             folder, identity = stack.pop()
@@ -399,7 +409,10 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
                         continue
                     if e.is_symlink() or e.is_file(follow_symlinks=False):
                         if suffix in ISSUE_SUFFIXES:
-                            files.append(path)
+                            # A file that is not a link is where its folder really is.
+                            real = None if e.is_symlink() else os.path.join(
+                                real_folders.get(folder) or real_folders.setdefault(folder, real_path(folder)), e.name)
+                            files.append((path, real))
                         elif suffix in UNSUPPORTED_SUFFIXES:
                             skip(path, _("a {format} file; only .txt and .md issue files are read: "
                                          "convert it to text first").format(format=suffix[1:]))
@@ -411,11 +424,11 @@ def collect_files(paths: Iterable[Path], exclude: Path | None = None
                 skip(path, _("{kind}, not a file: not opened").format(kind=_kind(mode)))
             stack.extend(reversed(subfolders))
     seen, unique = set(), []
-    for f in files:
-        r = real_path(f)
+    for f, r in files:
+        r = r or real_path(f)
         if r not in seen:
             seen.add(r)
-            unique.append(f)
+            unique.append((f, r))
     return unique, folders, skipped
 
 
@@ -488,8 +501,8 @@ def writer_lock(root: Path):
         try:
             import fcntl
 
-            # A POSIX record lock belongs to this process alone: the writer processes Whoosh
-            # forks do not inherit it, so it is released the moment this process dies.
+            # A POSIX record lock belongs to this process alone: the worker processes the
+            # build forks do not inherit it, so it is released the moment this process dies.
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except ImportError:  # pragma: no cover - not POSIX
             pass
@@ -710,25 +723,26 @@ def update_index(
         report.files.extend(missing)
         old_files: dict[str, dict] = dict(old.manifest["files"]) if old else {}
         scanned = old.manifest.get("scanned_ns", 0) if old else 0
-        spill = _Spill(root)
-        stack.callback(spill.close)
-        plan = _plan(files, folders, old_files, report, progress, spill, scanned, max_bytes, drop_missing)
-        plan.scanned_ns = scan_started
-
-        if report.first and not plan.parsed:
-            # Nothing usable and no index before: leave nothing behind (no LOCK, no generation).
-            report.generation = ""
-            stack.close()
-            _remove_debris(root, created)
-            report.seconds = time.perf_counter() - started
-            return report
-
-        if old is not None and not plan.touched:
-            report.generation = old.gen_dir.name
-            _summarise(report, plan.manifest)
-            report.seconds = time.perf_counter() - started
-            return report
         try:
+            # Parsed issues wait in a spill file beside the index, then go into the next generation.
+            spill = _Spill(root)
+            stack.callback(spill.close)
+            plan = _plan(files, folders, old_files, report, progress, spill, scanned, max_bytes, drop_missing)
+            plan.scanned_ns = scan_started
+
+            if report.first and not plan.parsed:
+                # Nothing usable and no index before: leave nothing behind (no LOCK, no generation).
+                report.generation = ""
+                stack.close()
+                _remove_debris(root, created)
+                report.seconds = time.perf_counter() - started
+                return report
+
+            if old is not None and not plan.touched:
+                report.generation = old.gen_dir.name
+                _summarise(report, plan.manifest)
+                report.seconds = time.perf_counter() - started
+                return report
             report.generation = _write_generation(root, old, plan, spill, digest)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
@@ -826,12 +840,12 @@ def _parse_all(files: list[tuple[Path, str]], max_bytes: int, progress, spill: _
     return results
 
 
-def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
+def _plan(files: list[tuple[Path, str]], folders: list[Path], old_files: dict[str, dict], report: UpdateReport,
           progress, spill: _Spill, scanned_ns: int = 0, max_bytes: int = DEFAULT_MAX_FILE_MB * 2**20,
           drop_missing: bool = False) -> _Plan:
     plan = _Plan()
     plan.manifest = dict(old_files)
-    current = {real_path(f) for f in files}
+    current = {key for __, key in files}
     # Files gone from a folder indexed in this run, or gone altogether, lose their records.
     # A file whose folder is gone too (an unmounted drive, a network share) is unavailable,
     # not deleted: its records stay, and are reported, until that folder is indexed again
@@ -854,9 +868,9 @@ def _plan(files: list[Path], folders: list[Path], old_files: dict[str, dict], re
 
     # Which files changed: size and mtime first, then content.
     changed: list[tuple[str, dict | None, Path, str]] = []
-    for f in files:
+    for f, key in files:
         _check_interrupt()
-        key, source = real_path(f), display_path(f)
+        source = display_path(f)
         entry = old_files.get(key)
         if entry is None:
             changed.append((key, None, f, source))  # read when parsed
@@ -1030,7 +1044,7 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, spill:
     }
     # A file name that is not UTF-8 keeps its bytes as surrogate escapes: written as JSON `\\udcXX`.
     _write_atomic(gen / "manifest.json",
-                  json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8", "backslashreplace"))
+                  json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace"))
     seal(gen)  # this user's searchkit wrote it: readers may unpickle it (see trust.py)
     for f in gen.iterdir():
         if f.is_file():

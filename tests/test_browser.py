@@ -146,12 +146,12 @@ def test_typing_chinese_through_an_input_method_then_facet_record_and_csv(page, 
     assert metas and all(district in m for m in metas), (district, metas)
     assert page.locator("a.chip").count() == 1
 
-    # The CSV is the export's file.
+    # The CSV is the export's file, with the page's column names.
     csv_link = page.locator(".downloads a", has_text="CSV")
     with page.expect_download() as download:
         csv_link.click()
     data = Path(download.value.path()).read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfrank,id,date,issue")
+    assert data.startswith("\ufeff序号,编号,日期,期号".encode())
     with urllib.request.urlopen(server.rstrip("/") + csv_link.get_attribute("href"), timeout=10) as r:
         assert r.read() == data
     assert district in data.decode("utf-8-sig")

@@ -456,6 +456,17 @@ def test_csv_export_is_the_cli_file(client, runner, seed_index_dir, tmp_path, op
     assert "filename*=UTF-8''searchkit-%E8%A5%BF" in r.headers["content-disposition"]
 
 
+def test_csv_export_of_a_chinese_page_is_the_cli_file_in_chinese(zh_client, runner, seed_index_dir, tmp_path):
+    """A page in Chinese downloads what `searchkit --lang zh export` writes: Chinese column
+    names and tier names."""
+    expected = cli_export(runner, tmp_path, "hits.csv", "西湖区代表联络站", "--index-dir", seed_index_dir,
+                          "--headers", "zh")
+    r = zh_client.get("/export.csv", params={"q": "西湖区代表联络站"})
+    assert r.status_code == 200
+    assert r.content == expected
+    assert r.content.decode("utf-8-sig").split("\r\n")[0].startswith("序号")
+
+
 def test_xlsx_export_holds_the_cli_cells(client, runner, seed_index_dir, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     expected = cli_export(runner, tmp_path, "hits.xlsx", "代表", "--index-dir", seed_index_dir)

@@ -265,8 +265,9 @@ def carry_over(folder: Path, ix, old: TextStore | None, record_words) -> dict[st
     docs = [(g, local) for g, __ in gone for local in range(g.count) if g.rows[local] is not None]
     where = {g.rows[local].id: (g, local) for g, dead in gone for local in range(g.count)
              if g.rows[local] is not None and local not in dead}  # ids are unique among live documents
-    reader = next(r for r, _ in ix.reader().leaf_readers() if r.segment().segid == seg.segid)
-    ids = reader.column_reader("id") if seg.doc_count_all() else []
+    with ix.reader() as whole:
+        reader = next(r for r, __ in whole.leaf_readers() if r.segment().segid == seg.segid)
+        ids = list(reader.column_reader("id")) if seg.doc_count_all() else []
     out = Writer(folder, seg.segid, seg.doc_count_all())
     try:
         moved = set()

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import json
 import mmap
-from collections import Counter
 import zlib
 from array import array
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 

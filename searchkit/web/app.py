@@ -328,6 +328,7 @@ class Pages:
         if fmt not in ("csv", "xlsx"):
             raise NotFound(_("no export format {format!r}; use /export.csv or /export.xlsx").format(format=fmt))
         opts = parse_search(request.query_params)
+        headers = language()  # the page's: its column names, as `searchkit export` in that language
 
         def work(snapshot):
             result = search(snapshot, opts.q, opts.filters, sort=opts.order, limit=None, exact=opts.exact,
@@ -338,10 +339,10 @@ class Pages:
             complete(snapshot, result.hits, body="body" in opts.columns)  # as `searchkit export`
             if fmt == "csv":
                 text = io.StringIO(newline="")
-                write_csv(result, text, opts.columns)
+                write_csv(result, text, opts.columns, headers)
                 return ("\ufeff" + text.getvalue()).encode("utf-8")
             data = io.BytesIO()
-            write_xlsx(result, data, opts.columns)
+            write_xlsx(result, data, opts.columns, headers)
             return data.getvalue()
 
         data = await self.run(work, self.export_time_limit)
