@@ -77,7 +77,12 @@ class Matcher:
             if reading and not reading.exact_only and (len(reading.words) > 1 or reading.words[0].key != key):
                 # Every word of a term is a piece of it, so a record holding the term holds
                 # its words: look for the term only where they all are.
-                return self.store.docs_with_text(key, within & self.term_words(t))
+                def find():
+                    return self.store.docs_with_text(key, within & self.term_words(t))
+
+                if within is self.universe and len(within) == self.store.live_count:
+                    return set(self.store.holding(key, find))  # remembered, as a single word's
+                return find()
             if within is self.universe:
                 return self.key_docs(key) & within
             return self.store.docs_with_text(key, within)

@@ -169,13 +169,15 @@ class TextStore:
     _CACHE_KEYS = 256  # keys whose documents a store remembers (a long-running process reuses them)
     _CACHE_DOCS = 2_000_000  # and at most this many docnums in all
 
-    def holding(self, key: str) -> frozenset[int]:
+    def holding(self, key: str, find=None) -> frozenset[int]:
         """All documents where any field contains `key`, remembered for the next queries:
-        common words (代表, 人大) recur in query after query of a server or a session."""
+        common words (代表, 人大) recur in query after query of a server or a session.
+        `find()`, if given, finds them where `docs_with_text(key)` would be slower (among
+        the documents that hold all of the key's words, say)."""
         cache = self.__dict__.setdefault("_holding", {})
         docs = cache.pop(key, None)
         if docs is None:
-            docs = frozenset(self.docs_with_text(key))
+            docs = frozenset(find() if find is not None else self.docs_with_text(key))
             while cache and (len(cache) >= self._CACHE_KEYS
                              or sum(map(len, cache.values())) + len(docs) > self._CACHE_DOCS):
                 cache.pop(next(iter(cache)))  # the least recently used

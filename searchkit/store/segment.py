@@ -35,6 +35,7 @@ from .grams import Grams, _le, _view, grams_of
 from .records import Entry, StoreRow
 
 FIELD_SEPARATOR = "\x1e"  # between a document's field keys in .text; no key holds it
+_SEPARATOR_BYTES = FIELD_SEPARATOR.encode("utf-16-le")
 
 PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words", "shown")
 
@@ -201,11 +202,33 @@ class Segment:
     def key(self, local: int, field: int) -> str:
         return self.whole(local).split(FIELD_SEPARATOR, field + 1)[field]
 
+    def title(self, local: int) -> str:
+        """A document's title key, decoded alone when the document is not decoded already (a
+        title is a small part of a document)."""
+        whole = self._decoded.get(local)
+        if whole is not None:
+            return whole[:whole.find(FIELD_SEPARATOR)]
+        text, offsets = self._text
+        start, end = 2 * offsets[local], 2 * offsets[local + 1]
+        at = text.obj.find(_SEPARATOR_BYTES, start, end)  # the mapped file's own find: nothing copied
+        while at >= 0 and (at - start) % 2:  # not a code unit's start
+            at = text.obj.find(_SEPARATOR_BYTES, at + 1, end)
+        try:
+            if at < 0:
+                raise ValueError("a document without its four fields")
+            return text[start:at].tobytes().decode("utf-16-le", "surrogatepass")
+        except (UnicodeDecodeError, ValueError) as exc:
+            from . import damaged
+
+            raise damaged(self.folder, exc) from None
+
     def holding(self, key: str, local, field: int | None = None) -> set[int]:
         """Of the local docnums `local`, those where `key` is in any field (or in `field`)."""
         decoded, whole = self._decoded, self.whole
         if field is None:
             return {d for d in local if key in (decoded.get(d) or whole(d))}
+        if field == 0:
+            return {d for d in local if key in self.title(d)}
         return {d for d in local if key in (decoded.get(d) or whole(d)) and key in self.key(d, field)}
 
     def body_length(self, local: int) -> int:
