@@ -34,6 +34,7 @@ import datetime as dt
 import difflib
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,13 +158,16 @@ def decode(data: bytes, path) -> str:
         text = _decode_cut(data, encoding)
         if text is None:
             continue
-        controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
+        controls = len(_CONTROLS_RE.findall(text))  # other than \t \n \r \f
         if controls > len(text) // 100:
             raise ParseError(path, _("binary file, not text"))
         if not text.strip():
             raise ParseError(path, _("empty file"))
         return text
     raise ParseError(path, _("unknown encoding: neither UTF-8 nor GB18030 text"))
+
+
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def _decode_cut(data: bytes, encoding: str) -> str | None:
@@ -179,19 +183,25 @@ def _decode_cut(data: bytes, encoding: str) -> str | None:
             return None
 
 
-def _kept(raw: str) -> tuple[list[int], bool]:
+_BOLD_MARK_RE = re.compile(r"\*\*|__")
+
+
+def _kept(raw: str) -> tuple[Sequence[int], bool]:
     """Which characters of one (width-folded) line remain once its markdown marks are dropped
     and it is stripped; and whether it was a heading."""
     if _RULE_RE.match(raw):
         return [], False
     m = _HEADING_MARK_RE.match(raw)
-    keep, i = [], m.end() if m else 0
-    while i < len(raw):
-        if raw.startswith(("**", "__"), i):
-            i += 2
-            continue
-        keep.append(i)
-        i += 1
+    i = m.end() if m else 0
+    if "**" not in raw and "__" not in raw:  # most lines: a range, found by C's strip
+        rest = raw[i:]
+        a = i + len(rest) - len(rest.lstrip())
+        return range(a, max(a, i + len(rest.rstrip()))), bool(m)
+    keep: list[int] = []
+    for mark in _BOLD_MARK_RE.finditer(raw, i):  # left to right, as a reader pairs them
+        keep.extend(range(i, mark.start()))
+        i = mark.end()
+    keep.extend(range(i, len(raw)))
     a, b = 0, len(keep)
     while a < b and raw[keep[a]].isspace():
         a += 1
@@ -200,12 +210,18 @@ def _kept(raw: str) -> tuple[list[int], bool]:
     return keep[a:b], bool(m)
 
 
+def _picked(source: str, keep: Sequence[int]) -> str:
+    """The characters of `source` at `keep` (a slice when they are a range)."""
+    if isinstance(keep, range):
+        return source[keep.start:keep.stop]
+    return "".join(source[i] for i in keep)
+
+
 def _clean(raw: str, orig: str | None = None) -> tuple[str, bool]:
     """Drop markdown marks from one line; say whether it was a heading. With `orig` (the
     same line unfolded), the cleaned text is taken from it, character for character."""
     keep, heading = _kept(raw)
-    source = raw if orig is None else orig
-    return "".join(source[i] for i in keep), heading
+    return _picked(raw if orig is None else orig, keep), heading
 
 
 def _lines(text: str) -> list[_Line]:
@@ -216,7 +232,7 @@ def _lines(text: str) -> list[_Line]:
         a, b = len(folded) - len(folded.lstrip()), len(folded.rstrip())
         raw, raw_orig = folded[a:b], line[a:b]
         keep, heading = _kept(raw)
-        out.append(_Line(no, "".join(raw[i] for i in keep), raw, heading, "".join(raw_orig[i] for i in keep), raw_orig))
+        out.append(_Line(no, _picked(raw, keep), raw, heading, _picked(raw_orig, keep), raw_orig))
     return out
 
 
