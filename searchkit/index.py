@@ -277,9 +277,11 @@ def open_snapshot(root: Path, hint: str | None = None) -> Snapshot:
                                       "`searchkit index --rebuild`").format(folder=gen_dir, error=exc)) from None
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexVersionError(_(
-                "the index at {root}/ was written by searchkit {written_by} in a format this "
-                "version ({version}) cannot read; rebuild it: `searchkit index --rebuild --index-dir {root}`").format(
-                root=root, written_by=manifest.get("searchkit", "?"), version=__version__))
+                "the index at {root}/ is in format {found} (written by searchkit {written_by}); this searchkit "
+                "({version}) reads format {format}: rebuild it: `searchkit index --rebuild --index-dir {root}`").format(
+                root=root, found=printable_name(str(manifest.get("format", "?")))[:20],
+                written_by=printable_name(str(manifest.get("searchkit", "?")))[:40], version=__version__,
+                format=FORMAT_VERSION))
         try:
             verify(root, gen_dir)  # before Whoosh unpickles anything
         except (IndexUntrustedError, IndexVersionError):
