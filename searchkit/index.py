@@ -747,7 +747,7 @@ def update_index(
                 _summarise(report, plan.manifest)
                 report.seconds = time.perf_counter() - started
                 return report
-            report.generation = _write_generation(root, old, plan, spill, digest)
+            report.generation = _write_generation(root, old, plan, spill, digest, progress)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
                 if report.first:
@@ -982,11 +982,12 @@ def _next_generation(root: Path) -> Path:
     return root / f"gen-{max(numbers, default=0) + 1:06d}"
 
 
-def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, spill: _Spill, digest: str) -> str:
+def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, spill: _Spill, digest: str,
+                      progress=None) -> str:
     live = _read_current(root)
     gen = _next_generation(root)  # numbered past any debris, so a number is never reused
     try:
-        return _write_generation_into(root, old, plan, spill, digest, live, gen)
+        return _write_generation_into(root, old, plan, spill, digest, live, gen, progress)
     except BaseException:
         # Disk full, Ctrl-C, a bug: the half-written generation goes (it would keep the disk
         # full); CURRENT still names the old one, unless the switch itself was made.
@@ -996,7 +997,7 @@ def _write_generation(root: Path, old: Snapshot | None, plan: _Plan, spill: _Spi
 
 
 def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, spill: _Spill, digest: str,
-                           live: str | None, gen: Path) -> str:
+                           live: str | None, gen: Path, progress=None) -> str:
     from whoosh import index as windex
 
     # Debris of an interrupted update: generations newer than the live one.
@@ -1029,16 +1030,24 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, spill:
             raise
         writer.commit()
         specs = carry_over(gen, ix, old.store, _shown_words)
+    written = 0
+
+    def advance(key: str) -> None:  # the progress bar, again from 0: the issues as they are written
+        nonlocal written
+        written += 1
+        if progress:
+            progress(_("writing {source}").format(source=plan.manifest[key]["source"]), written, len(plan.parsed))
+
     batch: list[tuple[str, _Parsed]] = []
     size = 0
     for key, (parsed, __) in plan.parsed.items():
         if batch and size + len(parsed.ids) > SEGMENT_DOCS:
-            specs.update(_write_segment(gen, ix, batch, spill))
+            specs.update(_write_segment(gen, ix, batch, spill, advance))
             batch, size = [], 0
         batch.append((key, parsed))
         size += len(parsed.ids)
     if batch:
-        specs.update(_write_segment(gen, ix, batch, spill))
+        specs.update(_write_segment(gen, ix, batch, spill, advance))
     save_store(gen, ix, specs, _write_atomic)
     manifest = {
         "format": FORMAT_VERSION,
@@ -1078,7 +1087,7 @@ def _writer(ix):
     return ix.writer(limitmb=128, codec=codec)
 
 
-def _write_segment(gen: Path, ix, batch: list[tuple[str, _Parsed]], spill: _Spill) -> dict[str, dict]:
+def _write_segment(gen: Path, ix, batch: list[tuple[str, _Parsed]], spill: _Spill, advance) -> dict[str, dict]:
     """Write parsed issues as one new segment, to Whoosh and to the store together, in the
     same order; its `store.json` entry, by segment id."""
     writer = _writer(ix)
@@ -1092,6 +1101,7 @@ def _write_segment(gen: Path, ix, batch: list[tuple[str, _Parsed]], spill: _Spil
                 writer.add_document(path=path, **facets)
                 out.add(entry)
             _check_interrupt()
+            advance(key)
         spec = out.finish()
     except BaseException:
         writer.cancel()
