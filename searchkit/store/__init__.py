@@ -260,8 +260,8 @@ def carry_over(folder: Path, ix, old: TextStore | None, record_words) -> dict[st
             merged.append(seg)
     if not merged:
         return specs
-    if old is None or len(merged) > 1:
-        raise ValueError(f"{len(merged)} segments without a store segment")
+    if old is None or len(merged) > 1:  # a store that does not match its Whoosh index
+        raise damaged(folder, ValueError(f"{len(merged)} segments without a store segment"))
     seg = merged[0]
     gone = [(g, set(s["deleted"])) for s, g in zip(old._specs, old.segments) if s["id"] not in specs]  # merged away
     docs = [(g, local) for g, __ in gone for local in range(g.count) if g.rows[local] is not None]
