@@ -100,7 +100,7 @@ class Grams:
     def __init__(self, path: Path, count: int):
         with open(path, "rb") as f:
             size = f.seek(0, 2)
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            self._map = map_file(f)
         if size < _HEADER.size:
             raise ValueError("gram table cut short")
         magic, n, width, _ = _HEADER.unpack_from(self._map, 0)
@@ -153,6 +153,15 @@ class Grams:
 def _holds(post, d: int, lo: int, hi: int) -> bool:
     i = bisect.bisect_left(post, d, lo, hi)
     return i < hi and post[i] == d
+
+
+def map_file(f):
+    """An open file mapped read-only (b"" when empty: mmap refuses those). Its pages are
+    the page cache's, shared with every process that maps the file; a process's RSS counts
+    those it has touched (and the kernel maps up to 64 KB around each)."""
+    if not f.seek(0, 2):
+        return b""
+    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _view(mv: memoryview, typecode: str):

@@ -15,12 +15,11 @@ then the words in code point order as UTF-16-LE.
 from __future__ import annotations
 
 import bisect
-import mmap
 import struct
 from array import array
 from pathlib import Path
 
-from .grams import _le, _view
+from .grams import _le, _view, map_file
 
 MAGIC = b"SKW1"
 _HEADER = struct.Struct("<4sI")
@@ -45,7 +44,7 @@ class Lexicon:
     def __init__(self, path: Path):
         with open(path, "rb") as f:
             size = f.seek(0, 2)
-            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            data = map_file(f)
         if size < _HEADER.size:
             raise ValueError("word table cut short")
         magic, n = _HEADER.unpack_from(data, 0)

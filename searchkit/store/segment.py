@@ -22,7 +22,6 @@ pages of the documents it looks at.
 from __future__ import annotations
 
 import json
-import mmap
 import zlib
 from array import array
 from collections import Counter
@@ -31,7 +30,7 @@ from pathlib import Path
 
 from . import lexicon
 from . import grams
-from .grams import Grams, _le, _view, grams_of
+from .grams import Grams, _le, _view, grams_of, map_file
 from .records import Entry, StoreRow
 
 FIELD_SEPARATOR = "\x1e"  # between a document's field keys in .text; no key holds it
@@ -139,9 +138,7 @@ def _checked(load):
 
 def _mapped(path: Path):
     with open(path, "rb") as f:
-        if not f.seek(0, 2):
-            return memoryview(b"")
-        return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        return memoryview(map_file(f))
 
 
 class Segment:
