@@ -477,3 +477,23 @@ def test_character_postings_never_rule_out_a_document_that_contains_the_key(tmp_
         assert found == holding
     else:
         assert holding <= found
+
+
+def test_a_file_reached_by_several_paths_is_one_file_with_its_real_path(corpus, root, tmp_path):
+    """A folder given also through a link to it, a file linked from another folder and a
+    subfolder under a linked folder: each issue file is indexed once, under its real path,
+    and an update through the other path finds it unchanged."""
+    sub = corpus / "2024"
+    sub.mkdir()
+    shutil.move(str(corpus / FILE_710.name), sub / FILE_710.name)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "linked.txt").symlink_to(corpus / FILE_697.name)
+    (tmp_path / "via").symlink_to(corpus, target_is_directory=True)
+    report = update_index([corpus, tmp_path / "via", elsewhere], root)
+    assert report.count("added") == len(SEED_FILES)
+    files = open_snapshot(root).manifest["files"]
+    assert sorted(files) == sorted(os.path.realpath(p) for p in corpus.rglob("*.txt"))
+    again = update_index([tmp_path / "via", elsewhere], root)
+    assert again.count("unchanged") == len(SEED_FILES) and not again.count("added")
+    assert len(all_ids(root)) == 51
