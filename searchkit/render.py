@@ -218,8 +218,10 @@ class _Progress:
         if is_fancy(console):
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("{task.description}"), console=console, transient=True)
+            # File names are text from outside: shown as text, never read as markup ("x[/b]y.txt").
+            self.bar = Progress(TextColumn(self.label, markup=False), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TextColumn("{task.description}", markup=False),
+                                console=console, transient=True)
             self.bar.start()
         return self.advance
 
@@ -228,7 +230,7 @@ class _Progress:
             return
         if self.task is None:
             self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, completed=done, description=name)
+        self.bar.update(self.task, completed=done, description=one_line(name))
 
     def __exit__(self, *exc):
         if self.bar is not None:

@@ -123,6 +123,7 @@ HOSTILE = ["\x1b[2J", "\x1b]52;c;cm0gLXJmIH4=\x07", "\x1b]8;;http://evil/\x1b\\l
            "\x9b31m", "\x85", "\u202e", "\u2066", "\u200b", "\ufeff", "\r", "\x08", "\x00", "\udc8f", "\n"]
 hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=5)), max_size=12).map("".join)
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # rich's own styling, in a terminal
+CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # and its cursor moves (a progress bar)
 
 
 @given(hostile_text)
@@ -150,6 +151,35 @@ def test_reports_and_lists_print_hostile_names_and_notes_visibly(name, note, fan
     render.issue_list([IssueInfo(1, 697, "2024-06-28", 3, name)], console)
     printed = SGR.sub("", out.getvalue())
     assert is_safe(printed), repr(printed)
+
+
+MARKUP = ["x[/b]y.txt", "[bold red]", "[/]", "[link=http://evil/]", "a[", "]"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(HOSTILE), st.sampled_from(MARKUP), st.text(max_size=5)),
+                max_size=8).map("".join))
+def test_the_progress_bar_shows_hostile_file_names_as_text(name):
+    """The index's progress bar (a terminal only) shows file names as they are: `x[/b]y.txt`
+    is no rich markup (it raised MarkupError), and control characters are escaped."""
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(render, "_isatty", lambda stream: True)
+        mp.setattr(render.sys, "stderr", out)
+        with render.progress("Indexing") as advance:
+            advance(name, 1, 2)
+            advance(f"writing {name}", 2, 2)
+    printed = CSI.sub("", out.getvalue()).replace("\r", "")  # rich's own cursor moves and styles
+    assert is_safe(printed), repr(printed)  # its frames are lines of their own
+
+
+def test_the_progress_bar_shows_brackets_as_typed(monkeypatch):
+    out = io.StringIO()
+    monkeypatch.setattr(render, "_isatty", lambda stream: True)
+    monkeypatch.setattr(render.sys, "stderr", out)
+    with render.progress("Indexing") as advance:
+        advance("a/x[/b]y [bold]z.txt", 1, 1)
+    assert "a/x[/b]y [bold]z.txt" in CSI.sub("", out.getvalue())
 
 
 HOSTILE_ISSUE_TITLE = "西湖区\x1b]52;c;cm0gLXJmIH4=\x07龙井\u202e茶\x1b[2J"
