@@ -91,11 +91,13 @@ def record_texts(title: str, toc_title: str, body: str, org: str, authors) -> tu
     return f"{title}\n{toc_title}", body, " ".join(filter(None, [org, *authors]))
 
 
-def record_words(record) -> dict[str, int]:
-    """How often each of jieba's words occurs in a record's titles, body and byline."""
+def record_words(record: dict) -> dict[str, int]:
+    """How often each of jieba's words occurs in a record's titles, body and byline; the
+    record as the store shows it (`Record.to_dict`)."""
     counts: dict[str, int] = {}
     get = counts.get
-    for text in record_texts(record.title, record.toc_title, record.body, record.org, record.authors):
+    fields = [record.get(f, "") for f in ("title", "toc_title", "body", "org")]
+    for text in record_texts(*fields, record.get("authors", ())):
         for w in words(text):
             counts[w] = get(w, 0) + 1
     return counts

@@ -41,7 +41,6 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import __version__
@@ -770,7 +769,6 @@ def _summarise(report: UpdateReport, files: dict) -> None:
 def _parse_job(job: tuple[bytes, str]) -> _Parsed | str:
     """Parse and segment one file's bytes (in a worker process): the issue ready to be
     written, or the ParseError's reason."""
-    from .analysis import record_words
     from .parser import decode, parse_text
     from .store import store_entry
 
@@ -779,7 +777,7 @@ def _parse_job(job: tuple[bytes, str]) -> _Parsed | str:
         issue = parse_text(decode(data, source), source)
     except ParseError as exc:
         return exc.reason
-    documents = [(_whoosh_doc(r), store_entry(r, record_words(r))) for r in issue.records]
+    documents = [(_whoosh_doc(r), store_entry(r)) for r in issue.records]
     return _Parsed(issue.issue, issue.issue_total, issue.date, [r.id for r in issue.records], list(issue.warnings),
                    zlib.compress(pickle.dumps(documents, protocol=pickle.HIGHEST_PROTOCOL), 1))
 
@@ -800,8 +798,8 @@ def _parse_all(files: list[tuple[Path, str]], max_bytes: int, progress, spill: _
             return ("", 0, 0), str(exc)
         return (_sha1(data), size, mtime), (data, source)
 
-    def kept(read, result) -> tuple:
-        return *read, result if isinstance(result, str) else spill.keep(result)
+    def kept(done, result) -> tuple:
+        return *done, result if isinstance(result, str) else spill.keep(result)
 
     results: list[tuple] = []
     workers = min(os.cpu_count() or 1, 4)
@@ -1029,7 +1027,7 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, spill:
             writer.cancel()
             raise
         writer.commit()
-        specs = carry_over(gen, ix, old.store, _shown_words)
+        specs = carry_over(gen, ix, old.store)
     written = 0
 
     def advance(key: str) -> None:  # the progress bar, again from 0: the issues as they are written
@@ -1110,14 +1108,6 @@ def _write_segment(gen: Path, ix, batch: list[tuple[str, _Parsed]], spill: _Spil
         raise
     writer.commit(merge=False)
     return {segid: spec}
-
-
-def _shown_words(record: dict) -> dict[str, int]:
-    """The words of a record as the store shows it (for a merged segment's word table)."""
-    from .analysis import record_words
-
-    return record_words(SimpleNamespace(**{f: record.get(f, "") for f in ("title", "toc_title", "body", "org")},
-                                        authors=record.get("authors", [])))
 
 
 def _manifest_files(root: Path) -> dict[str, dict]:

@@ -80,7 +80,7 @@ def test_words_fold_and_drop_punctuation_and_spaces():
 
 def test_record_words_count_titles_body_and_byline(seed_records):
     r = next(r for r in seed_records if r.authors and r.org and r.toc_title)
-    counts = record_words(r)
+    counts = record_words(r.to_dict())
     texts = [f"{r.title}\n{r.toc_title}", r.body, " ".join([r.org, *r.authors])]
     expected: dict[str, int] = {}
     for text in texts:

@@ -709,8 +709,8 @@ def test_word_tables_stay_exact_through_updates_and_merges(tmp_path):
     """Issues added one update at a time, some edited or removed: Whoosh merges the small
     segments, and each store segment's word table still counts exactly the words of the
     records it holds (a merged one sums the tables it replaces, less the records left behind)."""
-    from searchkit.analysis import use_dictionaries
-    from searchkit.index import _shown_words, update_index
+    from searchkit.analysis import record_words, use_dictionaries
+    from searchkit.index import update_index
 
     use_dictionaries(())
     corpus, root = tmp_path / "corpus", tmp_path / "index"
@@ -732,7 +732,7 @@ def test_word_tables_stay_exact_through_updates_and_merges(tmp_path):
     for seg in store.segments:
         expected: dict[str, list[int]] = {}
         for local in range(seg.count):
-            for w, n in _shown_words(seg.shown(local)).items():
+            for w, n in record_words(seg.shown(local)).items():
                 counts = expected.setdefault(w, [0, 0])
                 counts[0] += n
                 counts[1] += 1

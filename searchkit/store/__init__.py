@@ -241,7 +241,7 @@ def damaged(folder: Path, exc: BaseException) -> IndexVersionError:
                                "rebuild it: `searchkit index --rebuild`").format(folder=folder, error=type(exc).__name__))
 
 
-def carry_over(folder: Path, ix, old: TextStore | None, record_words) -> dict[str, dict]:
+def carry_over(folder: Path, ix, old: TextStore | None) -> dict[str, dict]:
     """The store segments of a Whoosh index's segments that an update did not add documents
     to: `store.json` entries by segment id.
 
@@ -249,7 +249,9 @@ def carry_over(folder: Path, ix, old: TextStore | None, record_words) -> dict[st
     generation) are kept as they are, with their deletions brought up to date. A segment
     that Whoosh merged from old ones in this update gets its documents from those, and
     their word tables summed, less the words of the documents that did not move (deleted
-    ones), segmented again with `record_words(shown record)`."""
+    ones), segmented again."""
+    from ..analysis import record_words
+
     specs: dict[str, dict] = {}
     old_specs = {s["id"]: s for s in old._specs} if old is not None else {}
     merged = []

@@ -55,9 +55,11 @@ def breaks(body: str) -> tuple[list[int], list[int]]:
     return sentences, paragraphs
 
 
-def store_entry(record: Record, words: dict[str, int] | None = None) -> Entry:
+def store_entry(record: Record) -> Entry:
     """A record's store row, its field keys, the body's sentence and paragraph ends, the
-    record itself as JSON, and its words."""
+    record itself as JSON, and its words (segmented here: a build's workers make entries)."""
+    from ..analysis import record_words
+
     keys = (
         search_key(record.title) + SEPARATOR + search_key(record.toc_title),
         search_key(record.body),
@@ -65,6 +67,7 @@ def store_entry(record: Record, words: dict[str, int] | None = None) -> Entry:
         SEPARATOR.join(search_key(a) for a in record.authors),
     )
     sentences, paragraphs = breaks(record.body)
-    shown = json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    shown = record.to_dict()
     return Entry(StoreRow(record.id, record.district, record.section, record.date), keys, sentences, paragraphs,
-                 zlib.compress(shown.encode("utf-8", "surrogatepass")), words)
+                 zlib.compress(json.dumps(shown, ensure_ascii=False, separators=(",", ":")).encode(
+                     "utf-8", "surrogatepass")), record_words(shown))
