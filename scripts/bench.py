@@ -609,6 +609,7 @@ def bench_searchkit(archive: Path, index: Path, count: int, seeds: list[str], ar
     gen = live_generation(index)
     out["index_bytes"] = dir_size(gen)
     out["index_files"] = _size_breakdown(gen)
+    out["spill_ratio"] = spill_ratio(archive)
 
     out["latency"] = summarise_latency(latency_worker("searchkit", archive, index, args.passes, work))
     out["fresh"] = {q: fresh_median([*sk, "search", q, "--index-dir", str(index), "--limit", "10"], args.runs, work)
@@ -624,6 +625,20 @@ def bench_searchkit(archive: Path, index: Path, count: int, seeds: list[str], ar
     out["nochange_s"] = checked(run_measured(update, cwd=work), "searchkit index (nothing changed)").seconds
     out["index_bytes_after_updates_all_generations"] = dir_size(index)
     return out
+
+
+def spill_ratio(archive: Path, sample: int = 100) -> float:
+    """What a build's temporary file holds per byte of issue text: the parsed issues as its
+    workers hand them over (`index._parse_job`), over the first `sample` files."""
+    from searchkit.index import _parse_job
+
+    text = held = 0
+    for path in sorted(archive.glob("*.txt"))[:sample]:
+        data = path.read_bytes()
+        parsed = _parse_job((data, path.name))
+        if not isinstance(parsed, str):
+            text, held = text + len(data), held + len(parsed.payload)
+    return held / max(text, 1)
 
 
 def bench_scale(sk: list[str], index: Path, count: int, args, work: Path) -> dict:
@@ -1058,6 +1073,7 @@ def table_rows(result: dict) -> list[tuple]:
         ("no-change re-run", "s", "nochange_s", "nochange_s"),
         ("index size", "MB", "index_mb", None),
         ("index size / text", "x", "index_ratio", "size_ratio"),
+        ("  build's temporary file / text", "x", "spill_ratio", None),
     ]
     for q in FRESH_QUERIES:
         rows += [(f"fresh search {q} (median)", "s", f"fresh.{q}.median_s", "fresh_median_s"),
