@@ -680,9 +680,11 @@ def scale_main(index: str, qfile: str, runs: str, outfile: str) -> None:
     snippets, as the CLI asks for a page."""
     from searchkit.index import open_snapshot
     from searchkit.query import search
+    from searchkit.query.rank import preload
 
     queries = json.loads(Path(qfile).read_text(encoding="utf-8"))
     started = time.perf_counter()
+    preload()  # a long-running process, as `searchkit serve` (counted in open_ms)
     snapshot = open_snapshot(Path(index))
     out: dict = {"queries": {}}
     opened = False
@@ -840,7 +842,9 @@ def _open_system(system: str, archive: Path, index: Path):
     if system == "searchkit":
         from searchkit.index import open_snapshot
         from searchkit.query import Filters, search
+        from searchkit.query.rank import preload
 
+        preload()  # a long-running process, as `searchkit serve`
         snapshot = open_snapshot(index)
 
         def filters(spec):

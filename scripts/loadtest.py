@@ -70,6 +70,9 @@ def query_params(spec: dict) -> dict:
 
 def in_process(index: Path, passes: int) -> dict[str, float]:
     """Median seconds per query of `search()` as the page runs it (after one warm-up pass)."""
+    from searchkit.query.rank import preload
+
+    preload()  # as the server does
     snapshot = open_snapshot(index)
     times: dict[str, list[float]] = {}
     for n in range(passes + 1):

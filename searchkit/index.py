@@ -55,13 +55,14 @@ from .trust import check_trustable, seal, verify
 if TYPE_CHECKING:
     from .parser import Record
 
-FORMAT_VERSION = 10  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
+FORMAT_VERSION = 11  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
 # 5: traditional folded to simplified, bylines searchable, sentence ends, no pickle in the store;
 # 6: the store in segments with character postings;
 # 7: records hold the bulletin's own characters (fullwidth punctuation no longer folded);
 # 8: store segments written in one pass (fields joined in .text, .shown's ends last);
 # 9: records compressed in .shown, and no longer stored in Whoosh too;
-# 10: words counted by the build itself; Whoosh keeps only the facets
+# 10: words counted by the build itself; Whoosh keeps only the facets;
+# 11: character postings with counts, and body lengths (ranking without reading the text)
 SEGMENT_DOCS = 0xFFFF  # the most documents a segment written by a build holds (2-byte postings)
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"

@@ -469,7 +469,8 @@ def test_character_postings_never_rule_out_a_document_that_contains_the_key(tmp_
 
     path = tmp_path_factory.mktemp("grams") / "t.grams"
     path.write_bytes(build([grams_of((title + "\x1f" + title, body)) for title, body in docs]))
-    found = Grams(path, len(docs)).candidates(key)
+    grams = Grams(path, len(docs))
+    found = grams.candidates(key)
     holding = {d for d, (title, body) in enumerate(docs) if key in title or key in body}
     if found is None:
         assert key == ""
@@ -477,6 +478,35 @@ def test_character_postings_never_rule_out_a_document_that_contains_the_key(tmp_
         assert found == holding
     else:
         assert holding <= found
+    # Each posting's count: the gram's occurrences, the title's three times (never across the separator).
+    for gram in {key[:1], key[:2], *(body[:2] for _, body in docs)} - {""}:
+        postings, counts = grams.arrays(gram)
+        assert list(postings) == list(grams.docs(gram)) == sorted(
+            d for d, (title, body) in enumerate(docs) if gram in title or gram in body)
+        for d, n in zip(postings.tolist(), counts.tolist()):
+            title, body = docs[d]
+            assert n == min(255, 2 * _overlapping(title, gram) + _overlapping(body, gram))
+
+
+def _overlapping(text: str, gram: str) -> int:
+    return sum(text.startswith(gram, i) for i in range(len(text)))
+
+
+def test_gram_postings_narrow_and_wide_read_back_the_same(tmp_path):
+    """A gram whose gaps fit a byte is kept narrow (the first docnum, then gaps); one with a
+    longer gap is kept wide; both read back as the documents that hold it, with counts."""
+    from searchkit.store.grams import NARROW, Grams, build, code, grams_of
+
+    docs = [("", "甲乙" * (d % 3 + 1) if d % 2 else "丙") for d in range(700)] + [("", "甲乙丁")]
+    path = tmp_path / "t.grams"
+    path.write_bytes(build([grams_of(keys) for keys in docs]))
+    grams = Grams(path, len(docs))
+    codes = list(grams.codes)
+    assert {g: bool(grams.ends[codes.index(code(g))] & NARROW) for g in ("甲乙", "丁")} == {"甲乙": True, "丁": False}
+    postings, counts = grams.arrays("甲乙")
+    assert list(postings) == list(grams.docs("甲乙")) == [*range(1, 700, 2), 700]
+    assert counts.tolist() == [d % 3 + 1 for d in range(1, 700, 2)] + [1]
+    assert grams.candidates("甲乙丁") == {700} and grams.size("丙") == 350 and grams.size("戊") == 0
 
 
 def test_a_file_reached_by_several_paths_is_one_file_with_its_real_path(corpus, root, tmp_path):

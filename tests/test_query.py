@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from searchkit.analysis import segmenter, use_dictionaries
@@ -841,3 +842,59 @@ def test_field_prefix_takes_a_fullwidth_colon_too(seed_snapshot):
     ascii_colon = search(seed_snapshot, "title:龙井", limit=None)
     assert ascii_colon.total and [h.id for h in search(seed_snapshot, "title：龙井", limit=None).hits] == \
         [h.id for h in ascii_colon.hits]
+
+
+_SCORED_WORDS = ["人大", "代表", "人", "大", "人大代表", "联络站", "代表联络站", "监督", "高质量发展", "的", "人人",
+                 "龙井", "西湖龙井", "2024", "sk", "幸福", "区", "工作工作", "。"]
+
+
+@pytest.fixture(scope="module")
+def counting_snapshot(tmp_path_factory):
+    """The seeds, and an issue whose counts the postings cannot give exactly: runs of one
+    character (人人人: two overlapping pairs, one occurrence of 人人), a word of repeated
+    pairs (工作工作) and a word more than 255 times in one record."""
+    folder = tmp_path_factory.mktemp("counting")
+    shutil.copytree(SEEDS, folder / "corpus")
+    (folder / "corpus" / "runs.txt").write_text(issue_text(4, 803, "2026-03-10", [
+        ("要闻速递", "人人人参与人大工作", "人人人人人。" + "工作工作工作," * 3 + FILLER, "办公厅 张三"),
+        ("情况交流", "代表工作", "代表" * 300 + "。" + FILLER, "办公厅 李四"),
+    ]), encoding="utf-8")
+    report = update_index([folder / "corpus"], folder / "index")
+    assert not report.skipped, report.skipped
+    return open_snapshot(folder / "index")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(_SCORED_WORDS), min_size=1, max_size=4, unique=True),
+       picks=st.lists(st.integers(0, 52), min_size=1, max_size=53, unique=True),
+       limit=st.sampled_from([None, 1, 3, 10, 60]))
+@example(words=["代表"], picks=list(range(53)), limit=None)
+@example(words=["人人", "工作工作"], picks=list(range(53)), limit=3)
+def test_scores_from_the_postings_counts_equal_scores_from_the_text(counting_snapshot, words, picks, limit):
+    """BM25F by counts (numpy, from the character postings' counts and the body lengths)
+    gives the same scores, to the last bit, and the same page as counting in the text:
+    exact for words of one character or two different ones, bounds checked in the text
+    for the rest (人人: overlapping pairs; 工作工作, 西湖龙井: several pairs; 代表 x300:
+    beyond the count a byte holds)."""
+    from searchkit.query.rank import Scorer
+
+    store = counting_snapshot.store
+    docs = {store.live[i % len(store.live)] for i in picks}
+    scorer = Scorer(store, words, lambda w: len(store.docs_with_text(w)))
+    by_text = {}
+    for seg, base, local in store.by_segment(docs):
+        for d in local:
+            score = scorer._by_text(seg, d)
+            if score:
+                by_text[base + d] = score
+    if limit is not None:
+        by_text = dict(sorted(by_text.items(), key=lambda item: (-item[1], item[0]))[:limit])
+    assert scorer._by_counts(docs, limit) == by_text
+
+
+def test_a_server_scores_by_counts_and_a_one_query_process_by_text():
+    from searchkit.query import rank
+
+    assert not rank.by_counts(rank.COUNTED_FROM - 1)
+    rank.preload()
+    assert rank.by_counts(rank.COUNTED_FROM)

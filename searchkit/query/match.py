@@ -57,12 +57,17 @@ class Matcher:
 
     # ------------------------------------------------------------------ exact
 
-    def key_docs(self, key: str) -> set[int]:
-        """Documents of the universe holding `key` anywhere (title, body, byline)."""
+    @property
+    def whole(self) -> bool:
+        """Whether the universe is every live document (no filters)."""
+        return len(self.universe) == self.store.live_count
+
+    def key_docs(self, key: str) -> frozenset[int] | set[int]:
+        """Documents of the universe holding `key` anywhere (title, body, byline); not to be
+        changed (without filters, the store's remembered set itself)."""
         docs = self._key_docs.get(key)
         if docs is None:
-            whole = len(self.universe) == self.store.live_count
-            docs = self._key_docs[key] = (set(self.store.holding(key)) if whole
+            docs = self._key_docs[key] = (self.store.holding(key) if self.whole
                                           else self.store.docs_with_text(key, self.universe))
         return docs
 
@@ -84,7 +89,7 @@ class Matcher:
                     return set(self.store.holding(key, find))  # remembered, as a single word's
                 return find()
             if within is self.universe:
-                return self.key_docs(key) & within
+                return self.key_docs(key)  # of the universe already
             return self.store.docs_with_text(key, within)
         if t.field == "org":
             return self.store.docs_containing(key, "org", within)
@@ -139,6 +144,8 @@ class Matcher:
     def word_docs(self, word, within: set[int] | None = None) -> set[int]:
         """Documents (of `within`, default the universe) holding a word or any of its alternatives."""
         if within is None:
+            if len(word.keys) == 1:
+                return self.key_docs(word.keys[0])
             return set().union(*(self.key_docs(k) for k in word.keys))
         out: set[int] = set()
         for k in word.keys:
@@ -281,31 +288,37 @@ class Matcher:
                 strong |= self.word_docs(w, candidates).union(*(docs & candidates for _, docs in parts))
         candidates &= strong
         holds = {w.key: self.word_docs(w, candidates) for w, weight, parts, weak in units}
-        # Each document's share, added unit by unit (set by set, not document by document:
-        # the candidates of a common word run to thousands).
-        share = dict.fromkeys(candidates, 0.0)
-        held = dict.fromkeys(candidates, 0.0)
+        # Each document's share, added unit by unit, set by set: the candidates that hold
+        # the same words (and parts) have the same share, so they are kept together as one
+        # class, split by each unit, and each class's share is added up once (in C, not
+        # document by document: the candidates of a common word run to thousands).
+        classes = [(candidates, 0.0, 0.0)]  # (documents, share, words held)
         for w, weight, parts, weak in units:
             have = holds[w.key]
-            for d in have:
-                share[d] += weight
-                held[d] += 1
-            if parts:
-                rest = candidates - have
-                got: dict[int, float] = {}
-                for pw, docs in parts:
-                    for d in docs & rest:
-                        got[d] = got.get(d, 0.0) + pw
+            split = []
+            for docs, s, h in classes:
+                inside = docs & have
+                if inside:
+                    split.append((inside, s + weight, h + 1))
+                rest = docs - inside
+                if not rest:
+                    continue
+                # Without the word: by the parts held, each adding its weight in turn.
+                got = [(rest, 0.0)]
+                for pw, part_docs in parts:
+                    got = [(g, a + pw if with_part else a) for kept, a in got
+                           for with_part, g in ((True, kept & part_docs), (False, kept - part_docs)) if g]
                 whole = sum(pw for pw, _ in parts)
-                for d, g in got.items():
-                    if g:
-                        share[d] += weight * PART_CREDIT * g / whole
-                        held[d] += 0.5
-        out = {}
-        for d, s in share.items():
+                split += [(g, s + weight * PART_CREDIT * a / whole, h + 0.5) if a else (g, s, h) for g, a in got]
+            classes = split
+        out: dict[int, float] = {}
+        for docs, s, h in classes:
             if s >= PARTIAL_SHARE * total:
-                out[d] = s / total
-                self.held[d] = max(self.held.get(d, 0.0), held[d])
+                out.update(dict.fromkeys(docs, s / total))
+                before = docs & self.held.keys()  # from another term of the query
+                self.held.update(dict.fromkeys(docs - before if before else docs, h))
+                for d in before:
+                    self.held[d] = max(self.held[d], h)
         return out
 
     def parts(self, key: str, known: bool) -> list[tuple[str, set[int]]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 from ..errors import SearchkitError, UsageError
@@ -95,7 +96,8 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     words_docs: set[int] = set()
     partial: dict[int, float] = {}
     if not exact and matcher.universe:
-        words_docs = matcher.words(tree) - exact_docs
+        words_docs = matcher.words(tree)
+        words_docs = set() if words_docs is exact_docs else words_docs - exact_docs  # the same set: a word typed
         # The partial tier is the fallback: looked for when the higher tiers leave room on
         # the page asked for (or every hit is asked for).
         room = limit is None or limit == 0 or len(exact_docs) + len(words_docs) < limit + offset
@@ -207,14 +209,15 @@ def _groups(store, matcher, selected: dict[str, set[int]], term_keys, word_keys,
     criterion breaks the ties of the one before."""
     exact, words = selected.get("exact", set()), selected.get("words", set())
     # Exact: by how many of the terms the title holds.
-    if len(term_keys) == 1:  # in the title or not: two sets, however many hits
-        in_title = store.docs_containing(term_keys[0], "title", exact)
-        groups = [g for g in (exact & in_title, exact - in_title) if g]
+    if len(term_keys) == 1:  # in the title or not: two sets, the second made only if the page reaches it
+        key = term_keys[0]
+        in_title = store.holding(("title", key), lambda: store.docs_containing(key, "title")) & exact
+        groups = [in_title, lambda: exact - in_title]
     else:
         in_title = Counter()
         for k in term_keys:
             in_title.update(store.docs_containing(k, "title", exact))
-        groups = _split(exact, lambda d: in_title[d], among=set(in_title))
+        groups = _split(exact, in_title.__getitem__, among=set(in_title))
     # Words: sentence, paragraph, apart; then by how many of the words the title holds.
     words_in_title = Counter()
     for keys in word_keys:
@@ -222,17 +225,18 @@ def _groups(store, matcher, selected: dict[str, set[int]], term_keys, word_keys,
     groups += _split(words, lambda d: (near[d], words_in_title[d]))
     # Partial: by how many of the query's words the record holds (one held only in part
     # counts a half).
-    groups += _split(selected.get("partial", set()), lambda d: matcher.held.get(d, 0))
+    partial = selected.get("partial", set())
+    held = matcher.held
+    held.update(dict.fromkeys(partial - held.keys(), 0))  # held as typed (an exclusion, a quoted phrase)
+    groups += _split(partial, held.__getitem__)
     return groups
 
 
 def _split(docs: set[int], key, among: set[int] | None = None) -> list[set[int]]:
     """`docs` in groups by `key`, highest first. With `among`, only those documents are
     keyed; the others form the last group (key 0)."""
-    groups: dict = {}
-    for d in docs if among is None else docs & among:
-        groups.setdefault(key(d), set()).add(d)
-    out = [groups[k] for k in sorted(groups, reverse=True)]
+    ordered = sorted(docs if among is None else docs & among, key=key, reverse=True)
+    out = [set(group) for _, group in groupby(ordered, key)]
     if among is not None and docs - among:
         out.append(docs - among)
     return out

@@ -30,7 +30,7 @@ from ..i18n import _
 from .records import FIELDS, SEPARATOR, Entry, StoreRow, breaks, store_entry
 from .segment import PARTS, Segment, Writer
 
-STORE_FORMAT = 4  # 4: words counted by the build, records compressed in its workers
+STORE_FORMAT = 5  # 4: words counted by the build, records compressed in its workers; 5: gram counts, lengths
 STORE_FILES = ("store.json",)  # written afresh by every update; segment files are linked
 _SEGID = re.compile(r"[0-9a-z]{1,64}")
 
@@ -156,7 +156,7 @@ class TextStore:
 
     def holds_character(self, char: str) -> bool:
         """Whether any document (deleted ones included) holds the character."""
-        return any(seg.count and seg.grams.span(char)[1] for seg in self.segments)
+        return any(seg.count and seg.grams.size(char) for seg in self.segments)
 
     def docs_containing(self, key: str, field: str, within: Iterable[int] | None = None) -> set[int]:
         """Docnums whose `field` contains `key`; only those `within`, if given."""
@@ -169,11 +169,12 @@ class TextStore:
     _CACHE_KEYS = 256  # keys whose documents a store remembers (a long-running process reuses them)
     _CACHE_DOCS = 2_000_000  # and at most this many docnums in all
 
-    def holding(self, key: str, find=None) -> frozenset[int]:
+    def holding(self, key, find=None) -> frozenset[int]:
         """All documents where any field contains `key`, remembered for the next queries:
         common words (代表, 人大) recur in query after query of a server or a session.
         `find()`, if given, finds them where `docs_with_text(key)` would be slower (among
-        the documents that hold all of the key's words, say)."""
+        the documents that hold all of the key's words, say), or finds something else
+        about every live document that `key` then names (("title", key): the title holds it)."""
         cache = self.__dict__.setdefault("_holding", {})
         docs = cache.pop(key, None)
         if docs is None:

@@ -1,17 +1,28 @@
 """Character postings: for each character and each pair of adjacent characters of the search
-keys, the documents of a segment that hold it.
+keys, the documents of a segment that hold it, and how often each holds it.
 
 A key of one or two characters is found by one look-up; a longer one by intersecting the
 postings of its pairs, rarest first, and checking the few documents left with `in`. So a
 search reads the postings of its pairs, never the whole archive's text, and what it finds is
 still exactly what grep finds (the check decides; the postings only rule documents out).
 
-On disk (`store-<segment>.grams`, little-endian): a 16-byte header (`SKG1`, the number of
-grams, the width of a posting: 2 or 4 bytes), the grams' codes in ascending order (8 bytes
+Each posting also carries the gram's weighted count in the document: its occurrences in the
+four fields plus twice those in the title (capped at 255), which is a word's BM25F term
+frequency for a word of one character or of two different ones, and a bound on it for a
+longer word (see `query.rank`).
+
+On disk (`store-<segment>.grams`, little-endian): a 16-byte header (`SKG3`, the number of
+grams, the width of a docnum: 2 or 4 bytes), the grams' codes in ascending order (8 bytes
 each: the first character's code point shifted left 21 bits, plus the second's, 0 for a
-single character), where each gram's postings end (4 bytes each, cumulative), then the
-postings (ascending local docnums). It is opened with `mmap` and searched by bisection, so
-opening it reads nothing and a look-up touches a few pages.
+single character), where each gram's block ends (4 bytes each, cumulative; the top bit
+marks a narrow block), then the blocks. A block holds a gram's postings (ascending local
+docnums), then their counts (a byte each). Postings are docnums of the given width, or, in
+a narrow block, the first docnum and then the gaps to the next, a byte each: the common
+grams, whose gaps are small, take half the room. The table is opened with `mmap` and
+searched by bisection, so opening it reads nothing and a look-up touches a few pages.
+
+A build counts a document's grams with numpy (`codes_of`, `Postings.add`) and sorts them a
+chunk of documents at a time, so no Python object is made per posting.
 """
 
 from __future__ import annotations
@@ -23,62 +34,143 @@ import operator
 import struct
 import sys
 from array import array
+from itertools import accumulate
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .records import SEPARATOR
 
-MAGIC = b"SKG1"
+if TYPE_CHECKING:
+    import numpy as np
+
+MAGIC = b"SKG3"
+NARROW = 1 << 31  # the flag of a narrow block in its end
 _HEADER = struct.Struct("<4sIII")
+CAP = 255  # counts are kept in a byte: 255 means "255 or more"
+_SEP = ord(SEPARATOR)
 
 
 def code(gram: str) -> int:
     return (ord(gram[0]) << 21) | (ord(gram[1]) if len(gram) > 1 else 0)
 
 
-def grams_of(keys) -> set[str]:
-    """The characters and adjacent pairs of a document's field keys (never across fields,
+def codes_of(text: str) -> "np.ndarray":
+    """The codes of every character and adjacent pair of `text`, one per occurrence; pairs
+    never span SEPARATOR, which parts of a key (and the keys of a document) are joined with."""
+    import numpy as np
+
+    chars = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
+    kept = chars != _SEP
+    shifted = chars << np.uint64(21)
+    pairs = (shifted[:-1] | chars[1:])[kept[:-1] & kept[1:]]
+    return np.concatenate([shifted[kept], pairs])
+
+
+def grams_of(keys) -> "np.ndarray":
+    """The gram codes of a document's field keys, one per occurrence (never across fields,
     nor across the separator inside the title and author keys)."""
-    out: set[str] = set()
-    for key in keys:
-        for part in key.split(SEPARATOR) if SEPARATOR in key else (key,):
-            out.update(part)
-            out.update(map(operator.add, part, part[1:]))
-    return out
+    return codes_of(SEPARATOR.join(keys))
+
+
+def _pad4(n: int) -> int:
+    return -n % 4
 
 
 class Postings:
-    """A segment's gram table being built, one document at a time (in docnum order)."""
+    """A segment's gram table being built, one document at a time (in docnum order).
+
+    A document's grams are counted when it is added; every CHUNK documents, the chunk's
+    (gram, document, count) rows are sorted by gram (a stable sort keeps each gram's
+    documents in order). `write` merges the chunks a batch of grams at a time."""
+
+    CHUNK = 2048  # documents sorted together
+    BATCH = 1 << 21  # postings merged together when written
 
     def __init__(self, count: int):
-        self.width = 2 if count <= 0xFFFF else 4
-        self._typecode = "H" if self.width == 2 else "I"
-        self._postings: dict[str, array] = {}
+        import numpy as np
 
-    def add(self, docnum: int, grams) -> None:
-        postings = self._postings
-        for g in grams:
-            p = postings.get(g)
-            if p is None:
-                p = postings[g] = array(self._typecode)
-            p.append(docnum)
+        self.width = 2 if count <= 0xFFFF else 4
+        self._dtype = np.dtype("<u2" if self.width == 2 else "<u4")
+        self._pending: list = []  # (docnum, its grams, their counts)
+        self._chunks: list = []  # (grams, where each one's rows start, documents, counts)
+
+    def add(self, docnum: int, codes: np.ndarray) -> None:
+        """A document's gram codes, one per occurrence (`grams_of`)."""
+        import numpy as np
+
+        grams, counts = np.unique(codes, return_counts=True)
+        self._pending.append((docnum, grams, counts))
+        if len(self._pending) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        import numpy as np
+
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        grams = np.concatenate([g for _, g, _ in pending])
+        counts = np.concatenate([c for _, _, c in pending])
+        docs = np.repeat(np.array([d for d, _, _ in pending], dtype=self._dtype), [len(g) for _, g, _ in pending])
+        order = np.argsort(grams, kind="stable")
+        keys, sizes = np.unique(grams[order], return_counts=True)
+        self._chunks.append((keys, np.concatenate([[0], np.cumsum(sizes)]), docs[order],
+                             np.minimum(counts[order], CAP).astype(np.uint8)))
 
     def write(self, f) -> None:
-        """Write the table into the binary file `f`; each posting list is dropped once written."""
-        postings = self._postings
-        order = sorted(postings, key=code)
-        ends, total = array("I"), 0
-        for g in order:
-            total += len(postings[g])
-            ends.append(total)
-        f.write(_HEADER.pack(MAGIC, len(order), self.width, 0))
-        f.write(_le(array("Q", map(code, order))))
-        f.write(_le(ends))
-        for g in order:
-            f.write(_le(postings.pop(g)))
+        """Write the table into the seekable binary file `f` (the blocks first, then the
+        ends before them: a block's size is known once it is made)."""
+        import numpy as np
+
+        self._flush()
+        chunks, self._chunks = self._chunks, []
+        vocab = np.unique(np.concatenate([c[0] for c in chunks])) if chunks else np.zeros(0, np.uint64)
+        totals = np.zeros(len(vocab), np.int64)
+        where = [np.searchsorted(vocab, keys) for keys, *_ in chunks]  # each chunk's grams in the vocabulary
+        for at, (keys, starts, _, _) in zip(where, chunks):
+            totals[at] += np.diff(starts)
+        firsts = np.cumsum(totals) - totals  # where each gram's rows start among all rows
+        head = f.tell()
+        f.write(_HEADER.pack(MAGIC, len(vocab), self.width, 0))
+        f.write(vocab.astype("<u8").tobytes())
+        ends_at = f.tell()
+        f.seek(ends_at + 4 * len(vocab))
+        ends, written, g0 = [], 0, 0
+        while g0 < len(vocab):  # a batch of grams at a time: their rows of every chunk, in chunk order
+            g1 = max(int(np.searchsorted(firsts, firsts[g0] + self.BATCH, "right")), g0 + 1)
+            docs, counts, grams = [], [], []
+            for at, (keys, starts, chunk_docs, chunk_counts) in zip(where, chunks):
+                lo, hi = np.searchsorted(at, [g0, g1])
+                docs.append(chunk_docs[starts[lo]:starts[hi]])
+                counts.append(chunk_counts[starts[lo]:starts[hi]])
+                grams.append(np.repeat(at[lo:hi], np.diff(starts[lo:hi + 1])))
+            order = np.argsort(np.concatenate(grams), kind="stable")
+            docs, counts = np.concatenate(docs)[order].astype(np.int64), np.concatenate(counts)[order]
+            bounds = (firsts[g0:g1] - firsts[g0]).tolist() + [len(docs)]
+            gaps = np.diff(docs)
+            blocks = []
+            for i in range(g1 - g0):
+                lo, hi = bounds[i], bounds[i + 1]
+                narrow = hi - lo >= 2 and int(gaps[lo:hi - 1].max()) <= 0xFF
+                if narrow:
+                    blocks += [docs[lo:lo + 1].astype(self._dtype).tobytes(), gaps[lo:hi - 1].astype(np.uint8).tobytes()]
+                else:
+                    blocks.append(docs[lo:hi].astype(self._dtype).tobytes())
+                blocks.append(counts[lo:hi].tobytes())
+                written += (self.width + 2 * (hi - lo) - 1) if narrow else (self.width + 1) * (hi - lo)
+                if written >= NARROW:
+                    raise ValueError("a gram table of 2 GB or more")
+                ends.append(written | (NARROW if narrow else 0))
+            f.write(b"".join(blocks))
+            g0 = g1
+        f.seek(ends_at)
+        f.write(np.array(ends, dtype="<u4").tobytes())
+        f.seek(0, 2)
+        assert f.tell() == head + _HEADER.size + 12 * len(vocab) + written
 
 
 def build(docs_grams) -> bytes:
-    """The gram table of a list of documents' grams, as bytes."""
+    """The gram table of a list of documents' gram codes (`grams_of`), as bytes."""
     table = Postings(len(docs_grams))
     for d, grams in enumerate(docs_grams):
         table.add(d, grams)
@@ -112,23 +204,50 @@ class Grams:
         at += 8 * n
         self.ends = _view(view[at:at + 4 * n], "I")
         at += 4 * n
-        total = self.ends[n - 1] if n else 0
-        if size != at + width * total:
-            raise ValueError("gram table and its postings disagree in length")
-        self.postings = _view(view[at:], "H" if width == 2 else "I")
-        self.count = count
+        if size != at + ((self.ends[n - 1] & ~NARROW) if n else 0):
+            raise ValueError("gram table and its blocks disagree in length")
+        self._blocks, self._blocks_at, self._width, self.count = view[at:], at, width, count
+        self._typecode = "H" if width == 2 else "I"
 
-    def span(self, gram: str) -> tuple[int, int]:
-        """Where the gram's postings lie (an empty span for a gram no document holds)."""
+    def _block(self, gram: str) -> tuple[int, int, bool]:
+        """Where the gram's block starts, how many postings it has, and whether it is narrow."""
         c = code(gram)
         i = bisect.bisect_left(self.codes, c)
         if i == len(self.codes) or self.codes[i] != c:
-            return 0, 0
-        return (self.ends[i - 1] if i else 0), self.ends[i]
+            return 0, 0, False
+        start, end = (self.ends[i - 1] & ~NARROW) if i else 0, self.ends[i]
+        if end & NARROW:
+            return start, (((end & ~NARROW) - start - self._width) >> 1) + 1, True
+        return start, (end - start) // (self._width + 1), False
+
+    def size(self, gram: str) -> int:
+        """How many documents hold the gram."""
+        return self._block(gram)[1]
 
     def docs(self, gram: str):
-        start, end = self.span(gram)
-        return self.postings[start:end]
+        """The local docnums that hold the gram, ascending."""
+        start, n, narrow = self._block(gram)
+        width = self._width
+        if not narrow:
+            return _view(self._blocks[start:start + width * n], self._typecode)
+        first = int.from_bytes(self._blocks[start:start + width], "little")
+        return list(accumulate(self._blocks[start + width:start + width + n - 1], initial=first))
+
+    def arrays(self, gram: str) -> "tuple[np.ndarray, np.ndarray]":
+        """The gram's postings and counts, as numpy arrays (the counts over the mapped file)."""
+        import numpy as np
+
+        start, n, narrow = self._block(gram)
+        at, width = self._blocks_at + start, self._width
+        dtype = "<u2" if width == 2 else "<u4"
+        if not narrow:
+            docs = np.frombuffer(self._map, dtype=dtype, count=n, offset=at)
+            return docs, np.frombuffer(self._map, dtype=np.uint8, count=n, offset=at + width * n)
+        docs = np.empty(n, np.int64)
+        docs[0] = np.frombuffer(self._map, dtype=dtype, count=1, offset=at)[0]
+        np.cumsum(np.frombuffer(self._map, dtype=np.uint8, count=n - 1, offset=at + width), out=docs[1:])
+        docs[1:] += docs[0]
+        return docs, np.frombuffer(self._map, dtype=np.uint8, count=n, offset=at + width + n - 1)
 
     def candidates(self, key: str, enough: int = 32) -> set[int] | None:
         """Local docnums that may hold `key` (all of them do, for a key of one or two
@@ -136,17 +255,16 @@ class Grams:
         if not key:
             return None
         grams = list(dict.fromkeys(map(operator.add, key, key[1:]))) if len(key) > 1 else [key]
-        spans = sorted((self.span(g) for g in grams), key=lambda s: s[1] - s[0])
-        start, end = spans[0]
-        found = set(self.postings[start:end])
-        for start, end in spans[1:4]:  # a few pairs rule out nearly everything; `in` checks the rest
+        blocks = sorted(((self._block(g), g) for g in grams), key=lambda b: b[0][1])
+        found = set(self.docs(blocks[0][1]))
+        for (start, n, narrow), gram in blocks[1:4]:  # a few pairs rule out nearly everything; `in` checks the rest
             if len(found) <= enough:
                 break
-            if (end - start) > 16 * len(found):  # a long list: look the few candidates up in it
-                post = self.postings
-                found = {d for d in found if _holds(post, d, start, end)}
+            if n > 16 * len(found) and not narrow:  # a long list: look the few candidates up in it
+                post = self.docs(gram)
+                found = {d for d in found if _holds(post, d, 0, n)}
             else:
-                found &= set(self.postings[start:end])
+                found &= set(self.docs(gram))
         return found
 
 

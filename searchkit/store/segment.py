@@ -7,8 +7,9 @@ Files, all named `store-<segment id>.<part>`:
     .text     UTF-16-LE: every document's four field keys, joined by FIELD_SEPARATOR
     .offsets  where each document starts and ends in .text (documents + 1 numbers)
     .breaks   sentence and paragraph ends in each body key, with where each document's start
-    .grams    character postings of all four fields (see `grams`)
+    .grams    character postings of all four fields, with counts (see `grams`)
     .tgrams   character postings of the title alone
+    .lengths  the length of each document's body key (BM25's length normalisation)
     .words    the words jieba made of the segment's records, with their counts (see `lexicon`)
     .shown    each record as JSON, as the parser read it (what a hit shows), compressed
               (zlib) one by one, one after another, then where each ends (8 bytes each)
@@ -30,13 +31,13 @@ from pathlib import Path
 
 from . import lexicon
 from . import grams
-from .grams import Grams, _le, _view, grams_of, map_file
+from .grams import Grams, _le, _view, codes_of, grams_of, map_file
 from .records import Entry, StoreRow
 
 FIELD_SEPARATOR = "\x1e"  # between a document's field keys in .text; no key holds it
 _SEPARATOR_BYTES = FIELD_SEPARATOR.encode("utf-16-le")
 
-PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "words", "shown")
+PARTS = ("rows", "text", "offsets", "breaks", "grams", "tgrams", "lengths", "words", "shown")
 
 
 class Writer:
@@ -48,7 +49,7 @@ class Writer:
 
     def __init__(self, folder: Path, segid: str, count: int):
         self.folder, self.segid, self.count = folder, segid, count
-        self.offsets, self.shown_ends = array("I", [0]), array("Q")
+        self.offsets, self.shown_ends, self.lengths = array("I", [0]), array("Q"), array("I")
         self.s_ends, self.s_at, self.p_ends, self.p_at = array("I"), array("I", [0]), array("I"), array("I", [0])
         self.postings, self.title_postings = grams.Postings(count), grams.Postings(count)
         self.freq: dict[str, int] = {}  # jieba's words: occurrences
@@ -74,8 +75,11 @@ class Writer:
             keys, record = e.keys, e.shown
             self.s_ends.extend(e.sentences)
             self.p_ends.extend(e.paragraphs)
-            self.postings.add(d, grams_of(keys))
-            self.title_postings.add(d, grams_of(keys[:1]))
+            import numpy as np
+
+            title = codes_of(keys[0])  # the title counts three times (see `query.rank`)
+            self.postings.add(d, np.concatenate([grams_of(keys), title, title]))
+            self.title_postings.add(d, title)
             if e.words:
                 freq, get = self.freq, self.freq.get
                 for w, n in e.words.items():
@@ -88,6 +92,7 @@ class Writer:
         self.at += len(chunk) // 2
         self.offsets.append(self.at)
         self.body += len(keys[1])
+        self.lengths.append(len(keys[1]))
         self.shown.write(record)
         self.shown_at += len(record)
         self.shown_ends.append(self.shown_at)
@@ -108,6 +113,7 @@ class Writer:
         self.shown.write(_le(self.shown_ends))  # after the records: where each ends
         self.close()
         self.path("offsets").write_bytes(_le(self.offsets))
+        self.path("lengths").write_bytes(_le(self.lengths))
         self.path("breaks").write_bytes(b"".join(_le(array("I", [len(a)]) + a)
                                                  for a in (self.s_ends, self.s_at, self.p_ends, self.p_at)))
         for part, table in (("grams", self.postings), ("tgrams", self.title_postings)):
@@ -259,6 +265,16 @@ class Segment:
     @_checked
     def title_grams(self) -> Grams:
         return Grams(self._path("tgrams"), self.count)
+
+    @_checked
+    def lengths(self):
+        """Each document's body key length, as a numpy array."""
+        import numpy as np
+
+        lengths = np.fromfile(self._path("lengths"), dtype="<u4")
+        if len(lengths) != self.count:
+            raise ValueError("lengths")
+        return lengths
 
     @_checked
     def words(self) -> lexicon.Lexicon:

@@ -71,6 +71,9 @@ def run(app, sock: socket.socket, url: str, open_browser: bool = False, announce
     `announce()` is called once the signals are handled, just before serving."""
     import uvicorn
 
+    from ..query.rank import preload
+
+    preload()  # a server scores big ranking jobs by counts from its first query on
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
                             timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
