@@ -83,8 +83,8 @@ class Postings:
     (gram, document, count) rows are sorted by gram (a stable sort keeps each gram's
     documents in order). `write` merges the chunks a batch of grams at a time."""
 
-    CHUNK = 2048  # documents sorted together
-    BATCH = 1 << 21  # postings merged together when written
+    CHUNK = 1024  # documents sorted together
+    BATCH = 1 << 19  # postings merged together when written
 
     def __init__(self, count: int):
         import numpy as np
@@ -99,7 +99,7 @@ class Postings:
         import numpy as np
 
         grams, counts = np.unique(codes, return_counts=True)
-        self._pending.append((docnum, grams, counts))
+        self._pending.append((docnum, grams, np.minimum(counts, CAP).astype(np.uint8)))
         if len(self._pending) >= self.CHUNK:
             self._flush()
 
@@ -114,8 +114,7 @@ class Postings:
         docs = np.repeat(np.array([d for d, _, _ in pending], dtype=self._dtype), [len(g) for _, g, _ in pending])
         order = np.argsort(grams, kind="stable")
         keys, sizes = np.unique(grams[order], return_counts=True)
-        self._chunks.append((keys, np.concatenate([[0], np.cumsum(sizes)]), docs[order],
-                             np.minimum(counts[order], CAP).astype(np.uint8)))
+        self._chunks.append((keys, np.concatenate([[0], np.cumsum(sizes)]), docs[order], counts[order]))
 
     def write(self, f) -> None:
         """Write the table into the seekable binary file `f` (the blocks first, then the
