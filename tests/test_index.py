@@ -527,3 +527,18 @@ def test_a_file_reached_by_several_paths_is_one_file_with_its_real_path(corpus, 
     again = update_index([tmp_path / "via", elsewhere], root)
     assert again.count("unchanged") == len(SEED_FILES) and not again.count("added")
     assert len(all_ids(root)) == 51
+
+
+def test_a_gram_block_of_no_possible_size_is_a_damaged_index(tmp_path):
+    import struct
+
+    from searchkit.store.grams import Grams, build, grams_of
+
+    data = bytearray(build([grams_of(("", "甲乙" * (d % 3 + 1))) for d in range(10)]))
+    n = struct.unpack_from("<I", data, 4)[0]
+    struct.pack_into("<I", data, 16 + 8 * n, 7)  # the first block: 7 bytes, which no wide block of 2-byte docnums has
+    (tmp_path / "t.grams").write_bytes(data)
+    grams = Grams(tmp_path / "t.grams", 10)
+    first = grams.codes[0]
+    with pytest.raises(IndexVersionError, match="--rebuild"):
+        grams.docs(chr(first >> 21) + (chr(first & 0x1FFFFF) if first & 0x1FFFFF else ""))
