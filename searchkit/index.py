@@ -63,7 +63,11 @@ FORMAT_VERSION = 11  # 2: UTF-16 text store; 3: no authors in its rows; 4: chara
 # 9: records compressed in .shown, and no longer stored in Whoosh too;
 # 10: words counted by the build itself; Whoosh keeps only the facets;
 # 11: character postings with counts, and body lengths (ranking without reading the text)
-SEGMENT_DOCS = 0xFFFF  # the most documents a segment written by a build holds (2-byte postings)
+# The most documents a segment written by a build holds. A record makes about 17 facet
+# postings in Whoosh (its date alone 8), which Whoosh's 128 MB pool counts at ~180 bytes
+# each: up to ~745,000 are sorted in memory, more go to temporary runs on disk that are
+# merged again (at 65,535 records a segment, a fifth of the writing time at 7,000 issues).
+SEGMENT_DOCS = 0x8000
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
