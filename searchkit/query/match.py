@@ -24,6 +24,7 @@ import math
 
 from ..bulletin import CITY_LEVEL, DISTRICT_NAMES, DISTRICTS
 from ..store import SEPARATOR
+from ..store.segment import FIELD_SEPARATOR
 from .filters import Filters
 from .syntax import Not, Or, Term
 from .understand import Understanding
@@ -374,34 +375,41 @@ class Matcher:
             return True
 
         def level(docnum: int) -> int:
+            # The record's keys as one string (`Segment.whole`): the body is searched in place,
+            # between its separators, with the breaks' offsets moved by where it starts.
             seg, local = locate(docnum)
-            title, body = seg.keys(local)[:2]
-            if any(k in title for k in anchor_keys) and all(any(k in title for k in keys) for keys in others):
-                for part in title.split(SEPARATOR):
-                    if all(any(k in part for k in keys) for keys in keys_per_word):
-                        return SENTENCE
+            whole = seg.whole(local)
+            title_end = whole.find(FIELD_SEPARATOR)
+            start = title_end + 1
+            end = whole.find(FIELD_SEPARATOR, start)
+            if any(whole.find(k, 0, title_end) >= 0 for k in anchor_keys):
+                title = whole[:title_end]
+                if all(any(k in title for k in keys) for keys in others):
+                    for part in title.split(SEPARATOR):
+                        if all(any(k in part for k in keys) for keys in keys_per_word):
+                            return SENTENCE
             best = SCATTERED
             s_ends, p_ends = seg.breaks(local)
             p_hi, s_hi = len(p_ends), len(s_ends)
             paragraphs: dict[int, bool] = {}  # paragraph -> whether it holds every word
             for k in anchor_keys:
-                i = body.find(k)
+                i = whole.find(k, start, end)
                 while i >= 0:
-                    at = bisect.bisect_right(p_ends, i, 0, p_hi)
-                    p_start = p_ends[at - 1] if at else 0
-                    p_end = p_ends[at] if at < p_hi else len(body)
+                    at = bisect.bisect_right(p_ends, i - start, 0, p_hi)
+                    p_start = start + (p_ends[at - 1] if at else 0)
+                    p_end = start + p_ends[at] if at < p_hi else end
                     if i + len(k) <= p_end:  # not across a paragraph break
                         full = paragraphs.get(at)
                         if full is None:
-                            full = paragraphs[at] = holds(body, p_start, p_end)
+                            full = paragraphs[at] = holds(whole, p_start, p_end)
                         if full:
                             best = PARAGRAPH
-                            at = bisect.bisect_right(s_ends, i, 0, s_hi)
-                            s_start = s_ends[at - 1] if at else 0
-                            s_end = s_ends[at] if at < s_hi else len(body)
-                            if holds(body, s_start, s_end):
+                            at = bisect.bisect_right(s_ends, i - start, 0, s_hi)
+                            s_start = start + (s_ends[at - 1] if at else 0)
+                            s_end = start + s_ends[at] if at < s_hi else end
+                            if holds(whole, s_start, s_end):
                                 return SENTENCE
-                    i = body.find(k, i + 1)
+                    i = whole.find(k, i + 1, end)
             return best
 
         return level
