@@ -149,8 +149,15 @@ class Matcher:
                 return self.key_docs(word.keys[0])
             return set().union(*(self.key_docs(k) for k in word.keys))
         out: set[int] = set()
+        whole = self.whole
         for k in word.keys:
-            out |= self._key_docs[k] & within if k in self._key_docs else self.store.docs_with_text(k, within - out)
+            # A key of one or two characters is its postings: without filters, the store's
+            # remembered set of it (made once a process) is cut to `within` in C; a longer key
+            # is checked in the text of `within`'s documents only.
+            if k in self._key_docs or (whole and len(k) <= 2):
+                out |= self.key_docs(k) & within
+            else:
+                out |= self.store.docs_with_text(k, within - out)
         return out
 
     def df(self, key: str) -> int:

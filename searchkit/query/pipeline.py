@@ -103,7 +103,9 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
         room = limit is None or limit == 0 or len(exact_docs) + len(words_docs) < limit + offset
         if "partial" in tiers and room:
             matcher.settled = exact_docs | words_docs
-            partial = {d: c for d, c in matcher.coverage(tree).items() if d not in matcher.settled}
+            partial = matcher.coverage(tree)
+            if partial.keys() & matcher.settled:  # rarely (a term read exactly): set operations first
+                partial = {d: c for d, c in partial.items() if d not in matcher.settled}
             counted_partial = True
 
     text_terms = [t for t in terms if t.field in ("", "title")]

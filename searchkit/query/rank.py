@@ -84,8 +84,9 @@ class Scorer:
             local = np.array(local, dtype=np.int64)
             norm = self.flat + self.per_char * seg.lengths[local]
             score, bound = np.zeros(len(local)), np.zeros(len(local), dtype=bool)
+            keys = local.astype(seg.grams.dtype)  # as the postings hold them: searched without converting those
             for w, idf in self.idf.items():
-                tf = _counts(seg.grams, w, local)
+                tf = _counts(seg.grams, w, keys)
                 if tf is None:
                     continue
                 score += idf * tf / (tf + norm)

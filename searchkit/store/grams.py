@@ -72,10 +72,6 @@ def grams_of(keys) -> "np.ndarray":
     return codes_of(SEPARATOR.join(keys))
 
 
-def _pad4(n: int) -> int:
-    return -n % 4
-
-
 class Postings:
     """A segment's gram table being built, one document at a time (in docnum order).
 
@@ -251,16 +247,20 @@ class Grams:
         import numpy as np
 
         start, n, narrow = self._block(gram)
-        at, width = self._blocks_at + start, self._width
-        dtype = "<u2" if width == 2 else "<u4"
+        at, width, dtype = self._blocks_at + start, self._width, self.dtype
         if not narrow:
             docs = np.frombuffer(self._map, dtype=dtype, count=n, offset=at)
             return docs, np.frombuffer(self._map, dtype=np.uint8, count=n, offset=at + width * n)
-        docs = np.empty(n, np.int64)
+        docs = np.empty(n, dtype)  # docnums of the same width as a wide block's (no conversions)
         docs[0] = np.frombuffer(self._map, dtype=dtype, count=1, offset=at)[0]
-        np.cumsum(np.frombuffer(self._map, dtype=np.uint8, count=n - 1, offset=at + width), out=docs[1:])
+        np.cumsum(np.frombuffer(self._map, dtype=np.uint8, count=n - 1, offset=at + width), dtype=dtype, out=docs[1:])
         docs[1:] += docs[0]
         return docs, np.frombuffer(self._map, dtype=np.uint8, count=n, offset=at + width + n - 1)
+
+    @property
+    def dtype(self) -> str:
+        """The numpy type of this table's docnums (`arrays`)."""
+        return "<u2" if self._width == 2 else "<u4"
 
     def candidates(self, key: str, enough: int = 32) -> set[int] | None:
         """Local docnums that may hold `key` (all of them do, for a key of one or two
