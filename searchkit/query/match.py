@@ -72,6 +72,11 @@ class Matcher:
                                           else self.store.docs_with_text(key, self.universe))
         return docs
 
+    def every(self, key: str, docs) -> bool:
+        """Whether `docs` is the set of every live document holding `key` (`key_docs` without
+        filters), so that any set of documents with the key is part of it."""
+        return self.whole and self._key_docs.get(key) is docs
+
     def term(self, t: Term, within: set[int]) -> set[int]:
         key = t.key
         if t.field == "title":

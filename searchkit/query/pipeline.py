@@ -213,7 +213,9 @@ def _groups(store, matcher, selected: dict[str, set[int]], term_keys, word_keys,
     # Exact: by how many of the terms the title holds.
     if len(term_keys) == 1:  # in the title or not: two sets, the second made only if the page reaches it
         key = term_keys[0]
-        in_title = store.holding(("title", key), lambda: store.docs_containing(key, "title")) & exact
+        in_title = store.holding(("title", key), lambda: store.docs_containing(key, "title"))
+        if not matcher.every(key, exact):  # filtered, or narrowed: only those
+            in_title = in_title & exact
         groups = [in_title, lambda: exact - in_title]
     else:
         in_title = Counter()

@@ -79,9 +79,15 @@ class Scorer:
     def _by_counts(self, docs: set[int], limit: int | None) -> dict[int, float]:
         import numpy as np
 
+        store = self.store
         found, bounds, recount = [], [], []  # per segment: docnums, scores (or bounds), bound only
-        for seg, base, local in self.store.by_segment(docs):
-            local = np.array(local, dtype=np.int64)
+        ordered = np.fromiter(docs, dtype=np.int64, count=len(docs))
+        ordered.sort()
+        cuts = np.searchsorted(ordered, [*store.bases, store.count]).tolist()
+        for seg, base, start, end in zip(store.segments, store.bases, cuts, cuts[1:]):
+            if start == end:
+                continue
+            local = ordered[start:end] - base
             norm = self.flat + self.per_char * seg.lengths[local]
             score, bound = np.zeros(len(local)), np.zeros(len(local), dtype=bool)
             keys = local.astype(seg.grams.dtype)  # as the postings hold them: searched without converting those
