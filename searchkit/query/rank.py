@@ -102,7 +102,7 @@ class Scorer:
             bounds.append(score[held])
             recount.append(bound[held])
         found, score, bound = np.concatenate(found), np.concatenate(bounds), np.concatenate(recount)
-        if limit is None or len(found) <= limit and not bound.any():
+        if limit is None or (len(found) <= limit and not bound.any()):  # every one of them
             out = {}
             for d, s, b in zip(found.tolist(), score.tolist(), bound.tolist()):
                 if b:
