@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import __version__
 from .errors import (IndexDamagedError, IndexLockedError, IndexMissingError, IndexUntrustedError, IndexVersionError,
-                     NoSpaceError, ParseError, UsageError)
+                     NoSpaceError, ParseError, SearchkitError, UsageError)
 from .i18n import N_, _
 from .store import STORE_FILES, TextStore, carry_over
 from .store import Writer as StoreWriter
@@ -55,7 +55,7 @@ from .trust import check_trustable, seal, verify
 if TYPE_CHECKING:
     from .parser import Record
 
-FORMAT_VERSION = 11  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
+FORMAT_VERSION = 12  # 2: UTF-16 text store; 3: no authors in its rows; 4: character signatures;
 # 5: traditional folded to simplified, bylines searchable, sentence ends, no pickle in the store;
 # 6: the store in segments with character postings;
 # 7: records hold the bulletin's own characters (fullwidth punctuation no longer folded);
@@ -63,11 +63,14 @@ FORMAT_VERSION = 11  # 2: UTF-16 text store; 3: no authors in its rows; 4: chara
 # 9: records compressed in .shown, and no longer stored in Whoosh too;
 # 10: words counted by the build itself; Whoosh keeps only the facets;
 # 11: character postings with counts, and body lengths (ranking without reading the text)
+# 12: dates in Whoosh as YYYY-MM-DD terms
 # The most documents a segment written by a build holds. A record makes about 17 facet
 # postings in Whoosh (its date alone 8), which Whoosh's 128 MB pool counts at ~180 bytes
 # each: up to ~745,000 are sorted in memory, more go to temporary runs on disk that are
 # merged again (at 65,535 records a segment, a fifth of the writing time at 7,000 issues).
 SEGMENT_DOCS = 0x8000
+# Segments written at once by a big build: each writer holds about 250 MB at SEGMENT_DOCS.
+WRITERS = 2
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
 ENV_INDEX_DIR = "SEARCHKIT_INDEX_DIR"
@@ -126,14 +129,14 @@ def _term(key: str) -> str:
 
 
 def make_schema():
-    from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, Schema
+    from whoosh.fields import ID, KEYWORD, NUMERIC, Schema
 
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),  # its column orders a merged segment's store
         path=ID,  # the issue file, resolved: the key for incremental updates
         issue=NUMERIC(int, shift_step=0),  # filters look numbers up, never ranges
         issue_total=NUMERIC(int, shift_step=0),
-        date=DATETIME,
+        date=ID,  # YYYY-MM-DD: date filters are ranges of terms (one posting a record, not DATETIME's eight)
         kind=ID,
         section=ID,
         district=ID,
@@ -147,7 +150,7 @@ def _whoosh_doc(record: Record) -> dict:
         "id": record.id,
         "issue": record.issue,
         "issue_total": record.issue_total,
-        "date": dt.datetime.fromisoformat(record.date),
+        "date": dt.date.fromisoformat(record.date).isoformat(),
         "kind": record.kind,
         "section": record.section,
         "district": record.district,
@@ -630,11 +633,14 @@ class _Spill:
     def keep(self, parsed: _Parsed) -> _Parsed:
         self.file.seek(self.size)
         self.file.write(parsed.payload)
+        self.file.flush()  # read by file position alone (`read`)
         parsed.spilled, parsed.payload = (self.size, len(parsed.payload)), b""
         self.size += parsed.spilled[1]
         return parsed
 
     def read(self, at: int, size: int) -> bytes:
+        if hasattr(os, "pread"):  # no shared file position: helpers that write segments read at once
+            return os.pread(self.file.fileno(), size, at)
         self.file.seek(at)
         return self.file.read(size)
 
@@ -1041,16 +1047,21 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, spill:
         if progress:
             progress(_("writing {source}").format(source=plan.manifest[key]["source"]), written, len(plan.parsed))
 
-    batch: list[tuple[str, _Parsed]] = []
+    batches: list[list[tuple[str, _Parsed]]] = []
     size = 0
     for key, (parsed, __) in plan.parsed.items():
-        if batch and size + len(parsed.ids) > SEGMENT_DOCS:
-            specs.update(_write_segment(gen, ix, batch, spill, advance))
-            batch, size = [], 0
-        batch.append((key, parsed))
+        if not batches or size + len(parsed.ids) > SEGMENT_DOCS:
+            batches.append([])
+            size = 0
+        batches[-1].append((key, parsed))
         size += len(parsed.ids)
-    if batch:
-        specs.update(_write_segment(gen, ix, batch, spill, advance))
+    if batches:
+        written_segments = _write_segments(gen, batches, spill, advance)
+        # One commit names the new segments beside the kept ones (Whoosh's own multi-process
+        # writer does the same with the segments its helpers wrote).
+        writer = _writer(ix)
+        writer.commit(mergetype=lambda w, segments: [*segments, *(segment for segment, __ in written_segments)])
+        specs.update((segment.segid, spec) for segment, spec in written_segments)
     save_store(gen, ix, specs, _write_atomic)
     manifest = {
         "format": FORMAT_VERSION,
@@ -1080,24 +1091,99 @@ def _write_generation_into(root: Path, old: Snapshot | None, plan: _Plan, spill:
     return gen.name
 
 
-def _writer(ix):
-    """A Whoosh writer that keeps no field lengths: nothing is scored by Whoosh, and looking
-    them up cost a file-system call for every posting of a field without them."""
+def _writer_options() -> dict:
+    """Whoosh writers keep no field lengths: nothing is scored by Whoosh, and looking them up
+    cost a file-system call for every posting of a field without them."""
     from whoosh.codec.whoosh3 import W3Codec
 
     codec = W3Codec()
     codec.length_stats = False
-    return ix.writer(limitmb=128, codec=codec)
+    return {"limitmb": 128, "codec": codec}
 
 
-def _write_segment(gen: Path, ix, batch: list[tuple[str, _Parsed]], spill: _Spill, advance) -> dict[str, dict]:
+def _writer(ix):
+    return ix.writer(**_writer_options())
+
+
+def _write_segments(gen: Path, batches: list[list[tuple[str, _Parsed]]], spill: _Spill, advance) -> list[tuple]:
+    """Write each batch of parsed issues as a new segment: (Whoosh segment, store entry) for
+    each, in order. A big build's segments are written WRITERS at a time by helper processes,
+    which report each issue as it is written; with one segment, or no `fork`, they are
+    written here, one after another."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    parallel = min(os.cpu_count() or 1, WRITERS, len(batches))
+    if parallel < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_write_segment(gen, batch, spill, advance) for batch in batches]
+    context = multiprocessing.get_context("fork")
+    _die_with_parent()
+    done: list[tuple | None] = [None] * len(batches)
+    todo = list(enumerate(batches))
+    running: dict = {}  # the end of a helper's pipe -> (which batch, the helper)
+    try:
+        while todo or running:
+            while todo and len(running) < parallel:
+                at, batch = todo.pop(0)
+                reader, sender = context.Pipe(duplex=False)
+                helper = context.Process(target=_segment_helper, args=(gen, batch, spill, sender), daemon=True)
+                helper.start()
+                sender.close()
+                running[reader] = (at, helper)
+            _check_interrupt()
+            for reader in wait(list(running), timeout=0.2):
+                at, helper = running[reader]
+                try:
+                    kind, value = reader.recv()
+                except EOFError:  # the helper has gone: its segment was sent, or it was killed
+                    del running[reader]
+                    reader.close()
+                    helper.join()
+                    if done[at] is None:
+                        raise SearchkitError(_(
+                            "a helper process writing the index was stopped (out of memory?); the update was "
+                            "undone and the index is as it was: run it again")) from None
+                    continue
+                if kind == "issue":
+                    advance(value)
+                elif kind == "segment":
+                    done[at] = value
+                else:
+                    raise value
+    finally:
+        for reader, (__, helper) in running.items():
+            helper.kill()
+            helper.join()
+            reader.close()
+    return done
+
+
+def _segment_helper(gen: Path, batch: list[tuple[str, _Parsed]], spill: _Spill, sender) -> None:
+    """A forked helper's work: one segment, each issue reported as written, then the segment
+    (or what went wrong: an OSError keeps its errno, so a full disk is reported as such)."""
+    try:
+        sender.send(("segment", _write_segment(gen, batch, spill, lambda key: sender.send(("issue", key)))))
+    except BaseException as exc:
+        try:
+            sender.send(("failed", exc))
+        except Exception:  # an exception that cannot be pickled: its text
+            sender.send(("failed", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        raise SystemExit(1) from None
+    finally:
+        sender.close()
+
+
+def _write_segment(gen: Path, batch: list[tuple[str, _Parsed]], spill: _Spill, advance) -> tuple:
     """Write parsed issues as one new segment, to Whoosh and to the store together, in the
-    same order; its `store.json` entry, by segment id."""
-    writer = _writer(ix)
+    same order: (the Whoosh segment, its `store.json` entry). Its writer takes no lock and
+    commits nothing: the update names the segment in the index's table of contents."""
+    from whoosh import index as windex
+    from whoosh.writing import SegmentWriter
+
+    writer = SegmentWriter(windex.open_dir(str(gen), indexname=_WHOOSH_NAME), _lk=False, **_writer_options())
     out = None
     try:
-        segid = writer.newsegment.segid
-        out = StoreWriter(gen, segid, sum(len(p.ids) for __, p in batch))
+        out = StoreWriter(gen, writer.newsegment.segid, sum(len(p.ids) for __, p in batch))
         for key, parsed in batch:
             path = _term(key)
             for facets, entry in parsed.documents(spill):
@@ -1106,13 +1192,12 @@ def _write_segment(gen: Path, ix, batch: list[tuple[str, _Parsed]], spill: _Spil
             _check_interrupt()
             advance(key)
         spec = out.finish()
+        return writer._finalize_segment(), spec
     except BaseException:
-        writer.cancel()
+        writer._close_segment()  # not `cancel`: its temporary folder may be another helper's too
         if out is not None:
             out.close()
         raise
-    writer.commit(merge=False)
-    return {segid: spec}
 
 
 def _manifest_files(root: Path) -> dict[str, dict]:

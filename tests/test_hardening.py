@@ -512,6 +512,31 @@ def test_disk_full_during_an_update_undoes_it_and_leaves_the_old_index(small_dis
     assert found.returncode == 0 and "西湖龙井" in found.stdout, output(found)
 
 
+def test_disk_full_in_a_helper_writing_a_segment_is_the_same_clear_failure(small_disk, tmp_path, monkeypatch):
+    """Segments written by helper processes (small segments: one per issue): the full disk
+    one of them meets is reported by the update as a full disk, and undone."""
+    import searchkit.index as index_module
+    from searchkit.errors import NoSpaceError
+    from searchkit.index import update_index
+
+    index_dir = small_disk / "index"
+    update_index([SEEDS], index_dir)
+    before = sorted(p.name for p in index_dir.iterdir())
+    used = shutil.disk_usage(small_disk).used
+    corpus = tmp_path / "more"
+    corpus.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for n in range(16):
+        text = seeds[n % 4].read_text(encoding="utf-8")
+        (corpus / f"{n:02d}.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {2000 + n} 期", text, count=1),
+                                            encoding="utf-8")
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)
+    with pytest.raises(NoSpaceError, match="full"):
+        update_index([corpus, SEEDS], index_dir)
+    assert sorted(p.name for p in index_dir.iterdir()) == before
+    assert shutil.disk_usage(small_disk).used <= used + 64 * 1024
+
+
 # --------------------------------------------------------------------------- 6. nothing lost
 
 

@@ -542,3 +542,65 @@ def test_a_gram_block_of_no_possible_size_is_a_damaged_index(tmp_path):
     first = grams.codes[0]
     with pytest.raises(IndexVersionError, match="--rebuild"):
         grams.docs(chr(first >> 21) + (chr(first & 0x1FFFFF) if first & 0x1FFFFF else ""))
+
+
+# --------------------------------------------------------------------------- segments written at once
+
+
+def _every_hit(root: Path, query: str) -> dict[str, tuple[str, float]]:
+    result = search(open_snapshot(root), query, limit=None, with_snippets=False)
+    return {h.id: (h.match, round(h.score, 9)) for h in result.hits}
+
+
+def test_a_build_of_several_segments_writes_them_at_once_and_finds_the_same(corpus, tmp_path, monkeypatch):
+    """With small segments each seed issue is a segment of its own, and helper processes write
+    them two at a time: the index holds the same records, finds and scores the same hits as
+    one written in a single segment, and the progress names every issue once."""
+    import searchkit.index as index_module
+
+    one = tmp_path / "one"
+    update_index([corpus], one)
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)
+    several = tmp_path / "several"
+    shown = []
+    report = update_index([corpus], several, progress=lambda text, n, total: shown.append((text, n, total)))
+    assert report.total_records == 51
+    assert len(open_snapshot(one).store.segments) == 1
+    assert len(open_snapshot(several).store.segments) == len(SEED_FILES)
+    writing = [(text, n) for text, n, total in shown if text.startswith("writing ")]
+    assert sorted(n for __, n in writing) == [1, 2, 3, 4]
+    assert sorted(text.rsplit("/", 1)[-1] for text, __ in writing) == sorted(f.name for f in SEED_FILES)
+    assert all_ids(several) == all_ids(one)
+    for query in ("西湖龙井", "代表", "人", "代表联络站建设", "怎样让代表更好地联系群众", "监督 NOT 西湖"):
+        assert _every_hit(several, query) == _every_hit(one, query), query
+    # An update adds a segment beside them, and finds what a fresh build of the same files finds.
+    edit(corpus / FILE_692.name, "代表", "人大代表")
+    assert update_index([corpus], several).count("updated") == 1
+    assert update_index([corpus], one, rebuild=True).count("added") == len(SEED_FILES)
+    for query in ("人大代表", "代表"):
+        assert {i for i, (m, __) in _every_hit(several, query).items()} == set(_every_hit(one, query)), query
+
+
+def test_a_helper_that_dies_while_writing_undoes_the_build(corpus, root, tmp_path, monkeypatch):
+    """A helper killed while it writes its segment (as the kernel does when memory runs out):
+    the update stops with one clear line, and the index is the one before it."""
+    import signal
+
+    import searchkit.index as index_module
+    from searchkit.errors import SearchkitError
+
+    update_index([corpus], root)
+    before = generation(root)
+    monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)
+    parent, write = os.getpid(), index_module._write_segment
+
+    def dying(gen, batch, spill, advance):
+        if os.getpid() != parent and batch[0][0].endswith(FILE_689.name):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return write(gen, batch, spill, advance)
+
+    monkeypatch.setattr(index_module, "_write_segment", dying)
+    with pytest.raises(SearchkitError, match="helper process .* run it again"):
+        update_index([corpus], root, rebuild=True)
+    assert generation(root) == before and sorted(p.name for p in root.glob("gen-*")) == [before]
+    assert len(all_ids(root)) == 51

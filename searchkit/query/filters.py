@@ -1,8 +1,9 @@
 """Query step 0, filters: district, section, year, issue, dates, author and unit.
 
 Filters narrow the documents before any text is matched; district, section, issue and
-dates go to Whoosh's keyword, numeric and date fields, author and unit to the store's
-byline keys (`author` an exact name, `org` part of the unit's name).
+dates go to Whoosh's keyword and numeric fields (a date is a YYYY-MM-DD term, a range of
+dates a range of terms), author and unit to the store's byline keys (`author` an exact
+name, `org` part of the unit's name).
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class Filters:
         return lo, hi
 
     def whoosh_query(self, known_sections=KNOWN_SECTIONS):
-        """These filters as one Whoosh query over the keyword, numeric and date fields, or None."""
+        """These filters as one Whoosh query over the keyword and numeric fields, or None."""
         from whoosh import query as wq
 
         parts = []
@@ -139,10 +140,8 @@ class Filters:
         if self.issues:
             parts.append(wq.Or([wq.Or([wq.Term("issue", n), wq.Term("issue_total", n)]) for n in self.issues]))
         lo, hi = self.dates()
-        if lo or hi:
-            start = dt.datetime.combine(lo, dt.time.min) if lo else None
-            stop = dt.datetime.combine(hi, dt.time.max) if hi else None
-            parts.append(wq.DateRange("date", start, stop))
+        if lo or hi:  # dates are YYYY-MM-DD terms, in the order of their text
+            parts.append(wq.TermRange("date", lo.isoformat() if lo else None, hi.isoformat() if hi else None))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
