@@ -492,11 +492,9 @@ def small_disk(tmp_path):
     subprocess.run(["umount", str(mount)], check=False)
 
 
-def test_disk_full_during_an_update_undoes_it_and_leaves_the_old_index(small_disk, tmp_path):
-    index_dir = small_disk / "index"
-    assert run_cli("index", str(SEEDS), "--index-dir", str(index_dir), cwd=tmp_path).returncode == 0
-    before = sorted(p.name for p in index_dir.iterdir())
-    used = shutil.disk_usage(small_disk).used
+def _sixteen_new_issues(tmp_path) -> Path:
+    """Sixteen issues not in the seeds (the seeds under new running numbers): an update too
+    big for `small_disk`."""
     corpus = tmp_path / "more"
     corpus.mkdir()
     seeds = sorted(SEEDS.glob("*.txt"))
@@ -504,6 +502,15 @@ def test_disk_full_during_an_update_undoes_it_and_leaves_the_old_index(small_dis
         text = seeds[n % 4].read_text(encoding="utf-8")
         (corpus / f"{n:02d}.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {2000 + n} 期", text, count=1),
                                             encoding="utf-8")
+    return corpus
+
+
+def test_disk_full_during_an_update_undoes_it_and_leaves_the_old_index(small_disk, tmp_path):
+    index_dir = small_disk / "index"
+    assert run_cli("index", str(SEEDS), "--index-dir", str(index_dir), cwd=tmp_path).returncode == 0
+    before = sorted(p.name for p in index_dir.iterdir())
+    used = shutil.disk_usage(small_disk).used
+    corpus = _sixteen_new_issues(tmp_path)
     result = run_cli("index", str(corpus), str(SEEDS), "--index-dir", str(index_dir), cwd=tmp_path)
     assert_clean_failure(result, ExitStatus.NO_SPACE, "full", "undone")
     assert sorted(p.name for p in index_dir.iterdir()) == before
@@ -523,13 +530,7 @@ def test_disk_full_in_a_helper_writing_a_segment_is_the_same_clear_failure(small
     update_index([SEEDS], index_dir)
     before = sorted(p.name for p in index_dir.iterdir())
     used = shutil.disk_usage(small_disk).used
-    corpus = tmp_path / "more"
-    corpus.mkdir()
-    seeds = sorted(SEEDS.glob("*.txt"))
-    for n in range(16):
-        text = seeds[n % 4].read_text(encoding="utf-8")
-        (corpus / f"{n:02d}.txt").write_text(re.sub(r"总第\s*\d+\s*期", f"总第 {2000 + n} 期", text, count=1),
-                                            encoding="utf-8")
+    corpus = _sixteen_new_issues(tmp_path)
     monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)
     with pytest.raises(NoSpaceError, match="full"):
         update_index([corpus, SEEDS], index_dir)
