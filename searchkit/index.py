@@ -793,6 +793,15 @@ def _parse_job(job: tuple[bytes, str]) -> _Parsed | str:
                    zlib.compress(pickle.dumps(documents, protocol=pickle.HIGHEST_PROTOCOL), 1))
 
 
+def _cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system tells (a
+    container or `taskset` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def _parse_all(files: list[tuple[Path, str]], max_bytes: int, progress, spill: _Spill) -> list[tuple]:
     """Read, parse and segment the files (path, as shown): for each, (SHA-1, size and mtime
     of the bytes parsed, the `_Parsed` issue or the reason it is not one). On every core when there are
@@ -813,7 +822,7 @@ def _parse_all(files: list[tuple[Path, str]], max_bytes: int, progress, spill: _
         return *done, result if isinstance(result, str) else spill.keep(result)
 
     results: list[tuple] = []
-    workers = min(os.cpu_count() or 1, 4)
+    workers = min(_cores(), 4)
     if len(files) < 16 or workers < 2:
         for n, (path, source) in enumerate(files, start=1):
             _check_interrupt()
@@ -1113,7 +1122,7 @@ def _write_segments(gen: Path, batches: list[list[tuple[str, _Parsed]]], spill: 
     import multiprocessing
     from multiprocessing.connection import wait
 
-    parallel = min(os.cpu_count() or 1, WRITERS, len(batches))
+    parallel = min(_cores(), WRITERS, len(batches))
     if parallel < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_write_segment(gen, batch, spill, advance) for batch in batches]
     context = multiprocessing.get_context("fork")

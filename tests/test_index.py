@@ -561,6 +561,7 @@ def test_a_build_of_several_segments_writes_them_at_once_and_finds_the_same(corp
     one = tmp_path / "one"
     update_index([corpus], one)
     monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)
+    monkeypatch.setattr(index_module, "_cores", lambda: 2)  # helpers even where this process has one core
     several = tmp_path / "several"
     shown = []
     report = update_index([corpus], several, progress=lambda text, n, total: shown.append((text, n, total)))
@@ -592,6 +593,7 @@ def test_a_helper_that_dies_while_writing_undoes_the_build(corpus, root, tmp_pat
     update_index([corpus], root)
     before = generation(root)
     monkeypatch.setattr(index_module, "SEGMENT_DOCS", 8)
+    monkeypatch.setattr(index_module, "_cores", lambda: 2)
     parent, write = os.getpid(), index_module._write_segment
 
     def dying(gen, batch, spill, advance):
