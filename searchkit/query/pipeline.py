@@ -114,13 +114,10 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     all_keys = list(dict.fromkeys([*term_keys, *(k for keys in word_keys for k in keys)]))
 
     # Proximity: of the terms for exact hits (when there are several), of the words otherwise.
-    words_near = matcher.proximity_of(word_keys)
-    near: dict[int, int] = {d: words_near(d) for d in words_docs}
+    near = matcher.levels(word_keys, words_docs)
     if within is not None:
         level = WITHIN[within]
-        terms_near = matcher.proximity_of([[k] for k in term_keys])
-        for d in exact_docs:
-            near[d] = terms_near(d)
+        near.update(matcher.levels([[k] for k in term_keys], exact_docs))
         for d in partial:
             held = [keys for keys in word_keys if any(k in store.docs["body"][d] for k in keys)]
             near[d] = matcher.proximity(d, held)
@@ -164,7 +161,7 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
                           tiers={t: len(d) for t, d in selected.items()}, offset=offset,
                           partial_pending=not exact and "partial" in tiers and not counted_partial)
     if words_docs and "words" in tiers:
-        counts = Counter(near[d] for d in words_docs)
+        counts = Counter(map(near.__getitem__, words_docs))
         result.proximity = {"sentence": counts[SENTENCE], "paragraph": counts[PARAGRAPH],
                             "anywhere": len(words_docs) - counts[SENTENCE] - counts[PARAGRAPH]}
     if facets:
@@ -226,7 +223,8 @@ def _groups(store, matcher, selected: dict[str, set[int]], term_keys, word_keys,
     words_in_title = Counter()
     for keys in word_keys:
         words_in_title.update(set().union(*(store.docs_containing(k, "title", words) for k in keys)))
-    groups += _split(words, lambda d: (near[d], words_in_title[d]))
+    for level in _split(words, near.__getitem__):  # keyed in C: the tier may run to thousands
+        groups += _split(level, words_in_title.__getitem__, among=set(words_in_title))
     # Partial: by how many of the query's words the record holds (one held only in part
     # counts a half).
     partial = selected.get("partial", set())
