@@ -69,7 +69,7 @@ FORMAT_VERSION = 12  # 2: UTF-16 text store; 3: no authors in its rows; 4: chara
 # each: up to ~745,000 are sorted in memory, more go to temporary runs on disk that are
 # merged again (at 65,535 records a segment, a fifth of the writing time at 7,000 issues).
 SEGMENT_DOCS = 0x8000
-# Segments written at once by a big build: each writer holds about 250 MB at SEGMENT_DOCS.
+# Segments written at once by a big build: each writer holds about 200 MB at SEGMENT_DOCS.
 WRITERS = 2
 DEFAULT_INDEX_DIR = "index"
 DEFAULT_CORPUS = "seeds"
