@@ -105,7 +105,10 @@ CPU time beside wall time
     On a machine shared with other work, wall times stretch while a process waits for a
     core; CPU time (user + sys of the process, `time.process_time` in-process) does not.
     The table gives both for builds, fresh searches and the query p95; targets are judged
-    on wall time, as a user feels it.
+    on wall time, as a user feels it. A shared machine also runs slower in some hours than
+    in others (CPU time included): each size's header gives a fixed piece of pure-Python
+    work timed at its start and end (`speed_probe`), and the growth table repeats them,
+    so a ratio taken across a slow and a fast hour can be seen for what it is.
 
 Caches and neighbours
     The textbook recipe's jieba dictionary cache is left where jieba puts it (the system
@@ -986,6 +989,24 @@ def _profile_summary(path: Path, top: int = 25) -> dict:
 # --------------------------------------------------------------------------- one archive size
 
 
+def speed_probe() -> float:
+    """Milliseconds a fixed piece of pure-Python work takes (best of three): the same on the
+    same machine in the same state, so an hour in which a shared machine runs slow shows as a
+    larger figure beside the size it was measured with."""
+    def work():
+        total = 0
+        for i in range(200_000):
+            total += i * i % 7
+        return sorted(str(i) for i in range(40_000))
+
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def bench_size(count: int, seeds: list[str], args, tmp: Path) -> dict:
     work = tmp / f"n{count}"
     work.mkdir()
@@ -994,7 +1015,8 @@ def bench_size(count: int, seeds: list[str], args, tmp: Path) -> dict:
     records = load_records(archive)
     expected = truth(records)
     result: dict = {"issues": count, "records": len(records), "text_bytes": text_bytes, "loadavg_start": os.getloadavg(),
-                    "truth_sizes": {k: len(v) for k, v in expected.items()}, "systems": {}}
+                    "speed_start_ms": speed_probe(), "truth_sizes": {k: len(v) for k, v in expected.items()},
+                    "systems": {}}
     empty = [label(spec) for spec in QUERIES if not expected[label(spec)] and spec["kind"] not in UNSPACED_KINDS]
     if empty:
         result["warning"] = f"queries without any true hit: {empty}"
@@ -1021,6 +1043,7 @@ def bench_size(count: int, seeds: list[str], args, tmp: Path) -> dict:
         data["bench_seconds"] = time.perf_counter() - started
         result["systems"][name] = data
     result["loadavg_end"] = os.getloadavg()
+    result["speed_end_ms"] = speed_probe()
     if args.profile and "error" not in result["systems"].get("searchkit", {"error": 1}):
         print(f"[{count} issues] profiling searchkit ...", file=sys.stderr, flush=True)
         result["searchkit_profile"] = profile_searchkit(archive, work / "sk-index", count, seeds, work,
@@ -1048,6 +1071,14 @@ def _get(data: dict, path: str):
             return None
         data = data[part]
     return data
+
+
+def _speed(result: dict, lead: str = ";") -> str:
+    """The speed probe's figures for one size (`speed_probe`), if the run has them."""
+    if "speed_start_ms" not in result:
+        return ""
+    return (f"{lead} a fixed Python loop {result['speed_start_ms']:.0f} -> {result.get('speed_end_ms', 0):.0f} "
+            f"ms")
 
 
 def _fmt(v, unit: str) -> str:
@@ -1122,7 +1153,7 @@ def render_table(result: dict) -> tuple[str, dict]:
     widths = [max(_width(str(r[i])) for r in [header, *lines]) for i in range(len(header))]
     out = [f"== {result['issues']} issues, {result['records']} records, "
            f"{result['text_bytes'] / 1e6:.1f} MB of text; load average {result['loadavg_start'][0]:.1f} -> "
-           f"{result['loadavg_end'][0]:.1f} on {os.cpu_count()} cores =="]
+           f"{result['loadavg_end'][0]:.1f} on {os.cpu_count()} cores{_speed(result)} =="]
     fmt_row = lambda r: "  ".join(_pad(str(c), widths[i], right=0 < i < 5) for i, c in enumerate(r)).rstrip()
     out.append(fmt_row(header))
     out.append("  ".join("-" * w for w in widths).rstrip())
@@ -1219,6 +1250,9 @@ def render_growth(sizes: dict) -> tuple[str, dict]:
             out.append(f"{n:,} issues, per query: exact hits/all hits, median ms: " + "; ".join(
                 f"{label} {q['q']} {q['hits']}/{q['total']} {statistics.median(q['ms']):.1f}"
                 for label, q in per.items()))
+    speeds = [f"{n:,} issues{_speed(sizes[str(n)], ':')}" for n in counts if "speed_start_ms" in sizes[str(n)]]
+    if speeds:  # a slow hour at one size moves every ratio
+        out.append("machine speed while each size ran: " + "; ".join(speeds))
     if judged:
         passed = sum(v == "PASS" for v in verdicts.values())
         out.append(f"targets of issue 13: {passed}/{len(verdicts)} PASS")
