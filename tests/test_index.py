@@ -547,15 +547,16 @@ def test_a_gram_block_of_no_possible_size_is_a_damaged_index(tmp_path):
 # --------------------------------------------------------------------------- segments written at once
 
 
-def _every_hit(root: Path, query: str) -> dict[str, tuple[str, float]]:
+def _every_hit(root: Path, query: str) -> dict[str, tuple[str, str, float]]:
     result = search(open_snapshot(root), query, limit=None, with_snippets=False)
-    return {h.id: (h.match, round(h.score, 9)) for h in result.hits}
+    return {h.id: (h.match, h.proximity, round(h.score, 9)) for h in result.hits}
 
 
 def test_a_build_of_several_segments_writes_them_at_once_and_finds_the_same(corpus, tmp_path, monkeypatch):
     """With small segments each seed issue is a segment of its own, and helper processes write
     them two at a time: the index holds the same records, finds and scores the same hits as
-    one written in a single segment, and the progress names every issue once."""
+    one written in a single segment (with the same proximity: sentence, paragraph), and the
+    progress names every issue once."""
     import searchkit.index as index_module
 
     one = tmp_path / "one"
@@ -579,7 +580,7 @@ def test_a_build_of_several_segments_writes_them_at_once_and_finds_the_same(corp
     assert update_index([corpus], several).count("updated") == 1
     assert update_index([corpus], one, rebuild=True).count("added") == len(SEED_FILES)
     for query in ("人大代表", "代表"):
-        assert {i for i, (m, __) in _every_hit(several, query).items()} == set(_every_hit(one, query)), query
+        assert set(_every_hit(several, query)) == set(_every_hit(one, query)), query
 
 
 def test_a_helper_that_dies_while_writing_undoes_the_build(corpus, root, tmp_path, monkeypatch):
