@@ -217,10 +217,15 @@ class _Progress:
         console = make_console(stderr=True)
         if is_fancy(console):
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.table import Column
 
             # File names are text from outside: shown as text, never read as markup ("x[/b]y.txt").
-            self.bar = Progress(TextColumn(self.label, markup=False), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), TextColumn("{task.description}", markup=False),
+            # In a narrow terminal the file name gives way first: the count and the time stay whole.
+            self.bar = Progress(TextColumn(self.label, markup=False), BarColumn(),
+                                MofNCompleteColumn(table_column=Column(no_wrap=True)),
+                                TimeElapsedColumn(table_column=Column(no_wrap=True)),
+                                TextColumn("{task.description}", markup=False,
+                                           table_column=Column(no_wrap=True, overflow="ellipsis")),
                                 console=console, transient=True)
             self.bar.start()
         return self.advance
