@@ -7,6 +7,7 @@ One module per step:
     understand  each plain term -> words (segmented as jieba does), stop words dropped
     synonyms    the domain's abbreviations and renamed districts, shipped and the user's
     match       which documents are in which tier: exact, words, partial
+    proximity   whether a record's words stand in one sentence or paragraph (同句 / 同段)
     rank        the order within and across tiers: title, proximity, BM25F, date
     highlight   exact spans of what matched, and snippets around them
     suggest     next steps when nothing matches

@@ -13,18 +13,14 @@
    part through the shorter words inside it, or the character pairs of a slip.
    Everything that must hold exactly still must.
 
-The store answers "which documents contain this key" (`TextStore.docs_with_text`);
-`proximity` tells whether a document's words stand in one sentence or one paragraph.
+The store answers "which documents contain this key" (`TextStore.docs_with_text`).
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 
 from ..bulletin import CITY_LEVEL, DISTRICT_NAMES, DISTRICTS
-from ..store import SEPARATOR
-from ..store.segment import FIELD_SEPARATOR
 from .filters import Filters
 from .syntax import Not, Or, Term
 from .understand import Understanding
@@ -34,9 +30,6 @@ GENERIC_SHARE = 1 / 3  # a word in more than this share of the documents says li
 PART_CREDIT = 0.75  # what a word's parts are worth, all held, against the word itself
 # District names qualify a topic; alone they are not part of it.
 _QUALIFIERS = frozenset([*DISTRICT_NAMES, *DISTRICTS, CITY_LEVEL, "杭州", "杭州市"])
-
-SENTENCE, PARAGRAPH, SCATTERED = 2, 1, 0
-PROXIMITY_NAMES = {SENTENCE: "sentence", PARAGRAPH: "paragraph", SCATTERED: ""}
 
 
 class Matcher:
@@ -354,82 +347,3 @@ class Matcher:
         else:
             pieces = [key[i:i + 2] for i in range(len(key) - 1)]
         return [(p, docs) for p, docs in ((p, self.key_docs(p)) for p in dict.fromkeys(pieces)) if docs]
-
-    # ------------------------------------------------------------------ proximity
-
-    def proximity(self, docnum: int, keys_per_word: list[list[str]]) -> int:
-        """SENTENCE if every word (by any of its keys) stands in one sentence of the body, or
-        all in the title; PARAGRAPH if in one paragraph; else SCATTERED."""
-        return self.levels(keys_per_word, (docnum,))[docnum]
-
-    def levels(self, keys_per_word: list[list[str]], docs) -> dict[int, int]:
-        """`proximity` of many documents, a segment at a time.
-
-        The word the fewest records hold is the anchor: each of its occurrences in the body
-        names one paragraph, where the other words are looked for in place (`str.find` with
-        bounds; each paragraph once); in a paragraph that holds them all, the sentence around
-        the occurrence is searched for them. The cost follows the anchor's occurrences, not
-        the length of the record. (One loop, without a call per document: this runs for
-        every record of the words tier.)"""
-        if len(keys_per_word) < 2:
-            return dict.fromkeys(docs, SENTENCE)
-        anchor = min(range(len(keys_per_word)), key=lambda i: min(self.df(k) for k in keys_per_word[i]))
-        anchor_keys = keys_per_word[anchor]
-        others = [keys for i, keys in enumerate(keys_per_word) if i != anchor]
-        bisect_right = bisect.bisect_right
-
-        def holds(text: str, start: int, end: int) -> bool:
-            for keys in others:  # loops, not all(any(...)): this runs for every occurrence
-                for o in keys:
-                    if text.find(o, start, end) >= 0:
-                        break
-                else:
-                    return False
-            return True
-
-        out: dict[int, int] = {}
-        for seg, base, local in self.store.by_segment(docs):
-            decoded, whole_of = seg._decoded, seg.whole
-            s_ends, s_at, p_ends, p_at = seg._breaks  # each document's breaks: [x_at[d], x_at[d + 1])
-            for d in local:
-                # The record's keys as one string (`Segment.whole`): the body is searched in
-                # place, between its separators; the breaks are offsets in the body.
-                whole = decoded.get(d) or whole_of(d)
-                title_end = whole.find(FIELD_SEPARATOR)
-                start = title_end + 1
-                end = whole.find(FIELD_SEPARATOR, start)
-                best = SCATTERED
-                for k in anchor_keys:
-                    if whole.find(k, 0, title_end) >= 0:
-                        title = whole[:title_end]
-                        if all(any(o in title for o in keys) for keys in others) and any(
-                                all(any(o in part for o in keys) for keys in keys_per_word)
-                                for part in title.split(SEPARATOR)):
-                            best = SENTENCE
-                        break
-                if best == SCATTERED:
-                    p_lo, p_hi, s_lo, s_hi = p_at[d], p_at[d + 1], s_at[d], s_at[d + 1]
-                    paragraphs: dict[int, bool] = {}  # paragraph -> whether it holds every word
-                    for k in anchor_keys:
-                        i = whole.find(k, start, end)
-                        while i >= 0:
-                            at = bisect_right(p_ends, i - start, p_lo, p_hi)
-                            p_start = start + p_ends[at - 1] if at > p_lo else start
-                            p_end = start + p_ends[at] if at < p_hi else end
-                            if i + len(k) <= p_end:  # not across a paragraph break
-                                full = paragraphs.get(at)
-                                if full is None:
-                                    full = paragraphs[at] = holds(whole, p_start, p_end)
-                                if full:
-                                    best = PARAGRAPH
-                                    at = bisect_right(s_ends, i - start, s_lo, s_hi)
-                                    s_start = start + s_ends[at - 1] if at > s_lo else start
-                                    s_end = start + s_ends[at] if at < s_hi else end
-                                    if holds(whole, s_start, s_end):
-                                        best = SENTENCE
-                                        break
-                            i = whole.find(k, i + 1, end)
-                        if best == SENTENCE:
-                            break
-                out[base + d] = best
-        return out

@@ -25,7 +25,8 @@ from ..i18n import _
 from . import synonyms as synonyms_module
 from .filters import Filters
 from .highlight import find_spans, snippets
-from .match import PARAGRAPH, PROXIMITY_NAMES, SENTENCE, Matcher
+from .match import Matcher
+from .proximity import NAMES as PROXIMITY_NAMES, PARAGRAPH, SENTENCE, levels
 from .rank import Scorer, by_date, rank
 from .results import TIERS, Hit, SearchResult, Snippet
 from .syntax import Term, parse_query, positive_terms
@@ -114,13 +115,13 @@ def search(snapshot, text: str, filters: Filters | None = None, sort: str = "rel
     all_keys = list(dict.fromkeys([*term_keys, *(k for keys in word_keys for k in keys)]))
 
     # Proximity: of the terms for exact hits (when there are several), of the words otherwise.
-    near = matcher.levels(word_keys, words_docs)
+    near = levels(store, word_keys, words_docs, matcher.df)
     if within is not None:
         level = WITHIN[within]
-        near.update(matcher.levels([[k] for k in term_keys], exact_docs))
+        near.update(levels(store, [[k] for k in term_keys], exact_docs, matcher.df))
         for d in partial:
             held = [keys for keys in word_keys if any(k in store.docs["body"][d] for k in keys)]
-            near[d] = matcher.proximity(d, held)
+            near[d] = levels(store, held, (d,), matcher.df)[d]
         exact_docs = {d for d in exact_docs if near[d] >= level}
         words_docs = {d for d in words_docs if near[d] >= level}
         partial = {d: c for d, c in partial.items() if near[d] >= level}
