@@ -6,6 +6,7 @@ Every test works on its own copies of the sample issues under tmp_path.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -575,11 +576,17 @@ def test_a_build_of_several_segments_writes_them_at_once_and_finds_the_same(corp
     assert all_ids(several) == all_ids(one)
     for query in ("西湖龙井", "代表", "人", "代表联络站建设", "怎样让代表更好地联系群众", "监督 NOT 西湖"):
         assert _every_hit(several, query) == _every_hit(one, query), query
-    # An update adds a segment beside them, and finds what a fresh build of the same files finds.
+    # An update that changes one issue and adds two (three new segments, written by helpers
+    # beside the kept ones) finds what a fresh build of the same files finds.
     edit(corpus / FILE_692.name, "代表", "人大代表")
-    assert update_index([corpus], several).count("updated") == 1
-    assert update_index([corpus], one, rebuild=True).count("added") == len(SEED_FILES)
-    for query in ("人大代表", "代表"):
+    for n, seed in enumerate((FILE_697, FILE_710)):
+        text = re.sub(r"总第\s*\d+\s*期", f"总第 {900 + n} 期", seed.read_text(encoding="utf-8"), count=1)
+        (corpus / f"new-{n}.txt").write_text(text, encoding="utf-8")
+    again = update_index([corpus], several)
+    assert (again.count("updated"), again.count("added")) == (1, 2)
+    assert update_index([corpus], one, rebuild=True).count("added") == len(SEED_FILES) + 2
+    assert all_ids(several) == all_ids(one)
+    for query in ("人大代表", "代表", "西湖龙井", "代表联络站建设"):
         assert set(_every_hit(several, query)) == set(_every_hit(one, query)), query
 
 
