@@ -46,12 +46,12 @@ def levels(store, keys_per_word: list[list[str]], docs, df) -> dict[int, int]:
 
     out: dict[int, int] = {}
     for seg, base, local in store.by_segment(docs):
-        decoded, whole_of = seg._decoded, seg.whole
-        s_ends, s_at, p_ends, p_at = seg._breaks  # each document's breaks: [x_at[d], x_at[d + 1])
+        whole_of = seg.whole
+        s_ends, s_at, p_ends, p_at = seg.all_breaks  # document d's: [x_at[d], x_at[d + 1])
         for d in local:
             # The record's keys as one string (`Segment.whole`): the body is searched in
             # place, between its separators; the breaks are offsets in the body.
-            whole = decoded.get(d) or whole_of(d)
+            whole = whole_of(d)
             title_end = whole.find(FIELD_SEPARATOR)
             start = title_end + 1
             end = whole.find(FIELD_SEPARATOR, start)

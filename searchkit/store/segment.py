@@ -253,6 +253,13 @@ class Segment:
             raise ValueError("breaks")
         return parts
 
+    @property
+    def all_breaks(self):
+        """Every document's breaks at once, for a loop over many: (sentence ends, where each
+        document's start, paragraph ends, where each document's start); document d's sentence
+        ends are s_ends[s_at[d]:s_at[d + 1]], offsets in its body key."""
+        return self._breaks
+
     def breaks(self, local: int):
         """(sentence ends, paragraph ends) of a document's body key."""
         s_ends, s_at, p_ends, p_at = self._breaks
