@@ -1185,7 +1185,9 @@ def _segment_helper(gen: Path, batch: list[tuple[str, _Parsed]], spill: _Spill, 
 def _write_segment(gen: Path, batch: list[tuple[str, _Parsed]], spill: _Spill, advance) -> tuple:
     """Write parsed issues as one new segment, to Whoosh and to the store together, in the
     same order: (the Whoosh segment, its `store.json` entry). Its writer takes no lock and
-    commits nothing: the update names the segment in the index's table of contents."""
+    commits nothing: the update names the segment in the index's table of contents. (The
+    writer's `_finalize_segment` and `_close_segment` are what Whoosh's own multi-process
+    writer calls in its helpers, `whoosh/multiproc.py`; the tests build through them.)"""
     from whoosh import index as windex
     from whoosh.writing import SegmentWriter
 
